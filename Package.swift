@@ -1,0 +1,35 @@
+// swift-tools-version:6.0
+// Owl: an open-weight LLM toolkit. The module graph points one way:
+// format (Checkpoint) → kernels → models → engine → server / CLI; governance is pure policy beside them.
+import PackageDescription
+
+/// Hot code (kernels, parsers) is built optimized even in debug so `swift test` stays fast.
+let optimized: [SwiftSetting] = [.unsafeFlags(["-O"])]
+
+let package = Package(
+    name: "Owl",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "owl", targets: ["owl"]),
+        .library(name: "Checkpoint", targets: ["Checkpoint"]),
+        .library(name: "Kernels", targets: ["Kernels"]),
+    ],
+    targets: [
+        // C libraries from Debian's -dev packages (installed by scripts/setup.sh).
+        .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib"),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3"),
+
+        // SHA-256 for the whole project (libcrypto, hardware SHA extensions).
+        .target(name: "Digest", dependencies: ["CCrypto"]),
+        // Checkpoint formats: GGUF (read, write), safetensors, Hugging Face folders, the model catalog.
+        .target(name: "Checkpoint", dependencies: ["Digest"], swiftSettings: optimized),
+        // Numeric kernels: dequantization (scalar references), later SIMD matvec/matmul.
+        .target(name: "Kernels", dependencies: ["Checkpoint"], swiftSettings: optimized),
+        // The command line: thin commands over the modules.
+        .executableTarget(name: "owl", dependencies: ["Checkpoint", "Kernels", "Digest"]),
+
+        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Kernels", "Digest"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Checkpoint"]),
+    ]
+)

@@ -1,0 +1,43 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A read-only memory map of a whole file. Tensor views point into it without copying.
+///
+/// The map lives as long as this object; views must not outlive it (they hold a reference).
+public final class MappedFile: @unchecked Sendable {
+    /// The path the file was opened from.
+    public let path: String
+    /// Base address of the mapping (nil for an empty file).
+    public let base: UnsafeRawPointer?
+    /// Size in bytes.
+    public let count: Int
+
+    /// Maps `path` read-only.
+    /// - Throws: `CheckpointError.io` when the file cannot be opened, sized or mapped.
+    public init(path: String) throws {
+        self.path = path
+        let fd = open(path, O_RDONLY)
+        if fd < 0 { throw CheckpointError.io(path: path, message: "cannot open: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var st = stat()
+        if fstat(fd, &st) != 0 { throw CheckpointError.io(path: path, message: "cannot stat: \(String(cString: strerror(errno)))") }
+        if (st.st_mode & S_IFMT) == S_IFDIR { throw CheckpointError.io(path: path, message: "is a directory, not a file") }
+        count = Int(st.st_size)
+        if count == 0 { base = nil; return }
+        let p = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd, 0)
+        if p == MAP_FAILED || p == nil {
+            throw CheckpointError.io(path: path, message: "cannot map \(count) bytes: \(String(cString: strerror(errno)))")
+        }
+        base = UnsafeRawPointer(p!)
+    }
+
+    deinit {
+        if let base { munmap(UnsafeMutableRawPointer(mutating: base), count) }
+    }
+
+    /// The mapped bytes as a buffer.
+    public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+}
