@@ -22,12 +22,14 @@ let package = Package(
 
         // SHA-256 for the whole project (libcrypto, hardware SHA extensions).
         .target(name: "Digest", dependencies: ["CCrypto"]),
+        // Small shared utilities: ordered JSON output.
+        .target(name: "Support"),
         // Checkpoint formats: GGUF (read, write), safetensors, Hugging Face folders, the model catalog.
-        .target(name: "Checkpoint", dependencies: ["Digest"], swiftSettings: optimized),
+        .target(name: "Checkpoint", dependencies: ["Digest", "Support"], swiftSettings: optimized),
         // Numeric kernels: dequantization (scalar references), later SIMD matvec/matmul.
         .target(name: "Kernels", dependencies: ["Checkpoint"], swiftSettings: optimized),
         // The command line: thin commands over the modules.
-        .executableTarget(name: "owl", dependencies: ["Checkpoint", "Kernels", "Digest"]),
+        .executableTarget(name: "owl", dependencies: ["Checkpoint", "Kernels", "Digest", "Support"]),
 
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Kernels", "Digest"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Checkpoint"]),
