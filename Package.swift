@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "owl", targets: ["owl"]),
         .library(name: "Checkpoint", targets: ["Checkpoint"]),
         .library(name: "Kernels", targets: ["Kernels"]),
+        .library(name: "Tokenizer", targets: ["Tokenizer"]),
     ],
     targets: [
         // C libraries from Debian's -dev packages (installed by scripts/setup.sh).
@@ -28,10 +29,13 @@ let package = Package(
         .target(name: "Checkpoint", dependencies: ["Digest", "Support"], swiftSettings: optimized),
         // Numeric kernels: dequantization (scalar references), later SIMD matvec/matmul.
         .target(name: "Kernels", dependencies: ["Checkpoint"], swiftSettings: optimized),
+        // Tokenizers built from checkpoint metadata: byte-level BPE, SentencePiece BPE, WordPiece.
+        .target(name: "Tokenizer", dependencies: ["Checkpoint"], swiftSettings: optimized),
         // The command line: thin commands over the modules.
-        .executableTarget(name: "owl", dependencies: ["Checkpoint", "Kernels", "Digest", "Support"]),
+        .executableTarget(name: "owl", dependencies: ["Checkpoint", "Kernels", "Digest", "Support", "Tokenizer"]),
 
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Kernels", "Digest"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Checkpoint"]),
+        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Checkpoint"]),
     ]
 )

@@ -1,0 +1,168 @@
+import Checkpoint
+
+/// The tokenizer stored in a GGUF file's `tokenizer.ggml.*` metadata, behaving as llama.cpp's:
+/// special-token split, then byte-level BPE (`gpt2`), SentencePiece BPE (`llama`) or WordPiece (`bert`).
+public final class GGUFTokenizer: TextTokenizer, @unchecked Sendable {
+    enum Model {
+        case bpe(BPEModel, PreTokenizerKind)
+        case sentencePiece(SentencePieceModel)
+        case wordPiece(WordPieceModel)
+    }
+
+    let vocab: Vocabulary
+    let model: Model
+    let specials: SpecialTokenMatcher
+    public let kind: String
+    public let addsBOS: Bool
+    public let addsEOS: Bool
+    let addSpacePrefix: Bool
+    let cleanSpaces: Bool
+
+    public var vocabularySize: Int { vocab.tokens.count }
+    public var bosID: Int? { vocab.bos }
+    public var eosID: Int? { vocab.eos }
+    public var endOfGenerationIDs: Set<Int> { vocab.endOfGeneration }
+    public var maxSequenceLength: Int? { nil }
+
+    /// Reads the tokenizer of `gguf`.
+    /// - Throws: `TokenizerError` when the metadata lacks a tokenizer or uses one Owl does not implement.
+    public convenience init(gguf: GGUFFile) throws {
+        try self.init(metadata: gguf.metadata, path: gguf.path)
+    }
+
+    init(metadata m: GGUFMetadata, path: String) throws {
+        guard let modelName = m["tokenizer.ggml.model"]?.string else {
+            throw TokenizerError.missing(path: path, what: "no tokenizer.ggml.model key")
+        }
+        guard let tokens = m["tokenizer.ggml.tokens"]?.stringArray, !tokens.isEmpty else {
+            throw TokenizerError.missing(path: path, what: "no tokenizer.ggml.tokens array")
+        }
+        var v = Vocabulary(tokens: tokens, types: m["tokenizer.ggml.token_type"]?.intArray,
+                           scores: m["tokenizer.ggml.scores"]?.floatArray)
+        func id(_ key: String) -> Int? { v.valid(m["tokenizer.ggml.\(key)"]?.int) }
+        func flag(_ key: String) -> Bool? { m["tokenizer.ggml.\(key)"]?.bool }
+        let pre = m["tokenizer.ggml.pre"]?.string ?? "default"
+        var addBOS = false, addEOS = false, spacePrefix = false, clean = false
+        switch modelName {
+        case "gpt2":
+            guard let kind = PreTokenizerKind(ggufName: pre) else {
+                throw TokenizerError.unsupported(path: path, what: "pre-tokenizer '\(pre)' (tokenizer.ggml.pre) is not supported; supported: \(Self.supportedPre)")
+            }
+            guard let merges = m["tokenizer.ggml.merges"]?.stringArray else {
+                throw TokenizerError.missing(path: path, what: "byte-level BPE without tokenizer.ggml.merges")
+            }
+            v.bos = 11; v.eos = 11
+            clean = !["smollm", "deepseek-llm", "deepseek-coder", "qwen2", "deepseek-r1-qwen", "stablelm2", "command-r",
+                      "refact", "poro-chat", "viking", "tekken", "mpt", "olmo"].contains(pre)
+            model = .bpe(BPEModel(tokens: tokens, tokenIDs: v.tokenIDs, merges: merges, ignoreMerges: kind.ignoresMerges), kind)
+            self.kind = "byte-level BPE (\(pre))"
+        case "llama":
+            v.bos = 1; v.eos = 2; v.unk = 0
+            addBOS = true; spacePrefix = true
+            model = .sentencePiece(SentencePieceModel(tokenIDs: v.tokenIDs, scores: v.scores))
+            self.kind = "SentencePiece BPE"
+        case "bert":
+            v.bos = 101; v.unk = 100; v.sep = 102; v.pad = 0
+            addBOS = true; addEOS = true; clean = true
+            let unk = id("unknown_token_id") ?? v.valid(100) ?? 0
+            let maxLen = tokens.reduce(0) { max($0, $1.utf8.count) }
+            model = .wordPiece(WordPieceModel(tokenIDs: v.tokenIDs, unknownID: unk, style: .phantomSpace(maxTokenLength: maxLen),
+                                              maxInputCharsPerWord: nil))
+            self.kind = "WordPiece"
+        default:
+            throw TokenizerError.unsupported(path: path, what: "tokenizer '\(modelName)' (tokenizer.ggml.model) is not supported; supported: gpt2 (byte-level BPE), llama (SentencePiece BPE), bert (WordPiece)")
+        }
+        v.bos = id("bos_token_id") ?? id("cls_token_id") ?? v.valid(v.bos)
+        v.eos = id("eos_token_id") ?? v.valid(v.eos)
+        v.eot = id("eot_token_id")
+        v.eom = id("eom_token_id")
+        v.unk = id("unknown_token_id") ?? v.valid(v.unk)
+        v.sep = id("seperator_token_id") ?? v.valid(v.sep)
+        v.pad = id("padding_token_id") ?? v.valid(v.pad)
+        if modelName == "bert" { v.eos = v.sep }
+        addBOS = flag("add_bos_token") ?? addBOS
+        addEOS = modelName == "bert" ? true : (flag("add_eos_token") ?? addEOS)
+        spacePrefix = modelName == "gpt2" ? false : (flag("add_space_prefix") ?? spacePrefix)
+        v.finishSpecialTokens()
+        self.vocab = v
+        self.addsBOS = addBOS
+        self.addsEOS = addEOS
+        self.addSpacePrefix = spacePrefix
+        self.cleanSpaces = clean
+        var special: [(id: Int, text: String, control: Bool)] = []
+        for (i, a) in v.attributes.enumerated() where !a.isDisjoint(with: [.control, .userDefined, .unknown]) {
+            special.append((i, v.tokens[i], !a.isDisjoint(with: [.control, .unknown])))
+        }
+        self.specials = SpecialTokenMatcher(special)
+    }
+
+    static let supportedPre = "gpt-2, llama-bpe, qwen2, smollm, starcoder, deepseek-llm, deepseek-coder, falcon, default and their aliases"
+
+    public func isControl(_ id: Int) -> Bool {
+        guard id >= 0, id < vocab.tokens.count else { return false }
+        return !vocab.attributes[id].isDisjoint(with: [.control, .unknown])
+    }
+
+    public func tokenText(_ id: Int) -> String? { id >= 0 && id < vocab.tokens.count ? vocab.tokens[id] : nil }
+
+    /// The attributes of token `id`.
+    public func attributes(_ id: Int) -> TokenAttributes { id >= 0 && id < vocab.tokens.count ? vocab.attributes[id] : [] }
+
+    public func encode(_ text: String, addSpecial: Bool, parseSpecial: Bool) -> [Int] {
+        let bytes = Array(text.utf8)
+        let fragments = specials.split(bytes, parseSpecial: parseSpecial)
+        var out: [Int] = []
+        switch model {
+        case .bpe(let bpe, let pre):
+            if addSpecial && addsBOS, let b = vocab.bos { out.append(b) }
+            for f in fragments {
+                switch f {
+                case .token(let id): out.append(id)
+                case .text(let r):
+                    let st = ScalarText(codePoints(bytes[r]))
+                    for w in pre.split(st) { bpe.encode(word: st.utf8(w), into: &out) }
+                }
+            }
+            if addSpecial && addsEOS, let e = vocab.eos { out.append(e) }
+        case .sentencePiece(let spm):
+            if addSpecial && addsBOS, let b = vocab.bos { out.append(b) }
+            var previousSpecial = true
+            for f in fragments {
+                switch f {
+                case .token(let id):
+                    out.append(id)
+                    previousSpecial = true
+                case .text(let r):
+                    var t: [UInt8] = addSpacePrefix && previousSpecial ? [0xE2, 0x96, 0x81] : []
+                    t.reserveCapacity(r.count + 3)
+                    // Repair invalid UTF-8 first (as for the other models), then spaces become ▁.
+                    for b in String(decoding: bytes[r], as: UTF8.self).utf8 {
+                        if b == 0x20 { t.append(0xE2); t.append(0x96); t.append(0x81) } else { t.append(b) }
+                    }
+                    spm.encode(t, into: &out)
+                    previousSpecial = false
+                }
+            }
+            if addSpecial && addsEOS, let e = vocab.eos { out.append(e) }
+        case .wordPiece(let wpm):
+            if addSpecial, let c = vocab.bos { out.append(c) }
+            for f in fragments {
+                switch f {
+                case .token(let id): out.append(id)
+                case .text(let r):
+                    for w in LlamaWordPieceNormalizer.words(codePoints(bytes[r])) { wpm.encode(word: w, into: &out) }
+                }
+            }
+            if addSpecial, let s = vocab.sep { out.append(s) }
+        }
+        return out
+    }
+}
+
+extension ArraySlice where Element == UInt8 {
+    /// Code points of these UTF-8 bytes (invalid sequences become U+FFFD).
+    var codePointArray: [UInt32] { String(decoding: self, as: UTF8.self).unicodeScalars.map(\.value) }
+}
+
+@inline(__always)
+func codePoints(_ bytes: ArraySlice<UInt8>) -> [UInt32] { bytes.codePointArray }

@@ -1,0 +1,165 @@
+/// Merge-ranked byte-level BPE (GPT-2, Llama 3, Qwen 2, SmolLM): a word starts as one symbol per byte and
+/// the adjacent pair with the lowest merge rank is merged until no ranked pair is left (ties: leftmost).
+/// Symbols are interned strings: vocabulary ids below `vocabularySize`, other merge strings above.
+struct BPEModel: Sendable {
+    /// Merge table: key `left << 32 | right` (interned ids) → rank and the interned id of the result.
+    private let merges: [UInt64: Merge]
+    /// Interned id of each byte's one-character byte-level string (-1: not interned).
+    private let byteSymbol: [Int32]
+    /// Text → token id (the vocabulary; the last of duplicate strings wins).
+    private let tokenIDs: TokenTable
+    private let vocabularySize: Int
+    private let ignoreMerges: Bool
+
+    struct Merge: Sendable { let rank: Int32; let result: Int32 }
+
+    /// - Parameters:
+    ///   - tokens: the vocabulary in byte-level text.
+    ///   - merges: `"left right"` strings, in rank order.
+    ///   - ignoreMerges: look whole words up first (Llama 3).
+    init(tokens: [String], tokenIDs: TokenTable, merges mergeLines: [String], ignoreMerges: Bool) {
+        self.tokenIDs = tokenIDs
+        self.vocabularySize = tokens.count
+        self.ignoreMerges = ignoreMerges
+        var extra: [TokenKey: Int32] = [:]
+        var nextExtra = Int32(tokens.count)
+        func intern(_ s: Substring) -> Int32 {
+            let str = String(s)
+            if let id = tokenIDs[str] { return Int32(id) }
+            if let id = extra[str] { return id }
+            extra[str] = nextExtra
+            nextExtra += 1
+            return nextExtra - 1
+        }
+        var table: [UInt64: Merge] = [:]
+        table.reserveCapacity(mergeLines.count)
+        for (rank, line) in mergeLines.enumerated() {
+            // Split at the first space after the first character (a merge side may itself start with a space).
+            guard let first = line.unicodeScalars.first else { continue }
+            let afterFirst = line.unicodeScalars.index(after: line.unicodeScalars.startIndex)
+            guard let sp = line.unicodeScalars[afterFirst...].firstIndex(of: " ") else { continue }
+            _ = first
+            let left = Substring(line.unicodeScalars[..<sp])
+            let right = Substring(line.unicodeScalars[line.unicodeScalars.index(after: sp)...])
+            let l = intern(left), r = intern(right)
+            let key = UInt64(UInt32(bitPattern: l)) << 32 | UInt64(UInt32(bitPattern: r))
+            if table[key] == nil {
+                table[key] = Merge(rank: Int32(rank), result: intern(Substring(String(left) + String(right))))
+            }
+        }
+        self.merges = table
+        self.byteSymbol = (0..<256).map { b in
+            let s = String(Unicode.Scalar(ByteLevel.byteToScalar[b])!)
+            if let id = tokenIDs[s] { return Int32(id) }
+            return extra[s] ?? -1
+        }
+    }
+
+    private struct Bigram: Comparable {
+        let rank: Int32
+        let left: Int32
+        let right: Int32
+        let leftID: Int32
+        let rightID: Int32
+        static func < (a: Bigram, b: Bigram) -> Bool { a.rank != b.rank ? a.rank < b.rank : a.left < b.left }
+        static func == (a: Bigram, b: Bigram) -> Bool { a.rank == b.rank && a.left == b.left }
+    }
+
+    /// Appends the token ids of one pre-tokenized word (raw UTF-8 bytes).
+    func encode(word: [UInt8], into out: inout [Int]) {
+        if word.isEmpty { return }
+        if ignoreMerges, let id = tokenIDs[ByteLevel.encode(word)] { out.append(id); return }
+        let n = word.count
+        if n == 1 {
+            let id = byteSymbol[Int(word[0])]
+            if id >= 0 && Int(id) < vocabularySize { out.append(Int(id)) } else { appendBytes(word[...], into: &out) }
+            return
+        }
+        var ids = word.map { byteSymbol[Int($0)] }
+        var start = Array(0..<n)           // first byte of each symbol
+        var length = [Int](repeating: 1, count: n)
+        var prev = (0..<n).map { $0 - 1 }
+        var next = (0..<n).map { $0 + 1 < n ? $0 + 1 : -1 }
+        var heap = MinHeap<Bigram>()
+        func push(_ l: Int, _ r: Int) {
+            guard l >= 0, r >= 0 else { return }
+            let a = ids[l], b = ids[r]
+            guard a >= 0, b >= 0 else { return }
+            let key = UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: b))
+            guard let m = merges[key] else { return }
+            heap.push(Bigram(rank: m.rank, left: Int32(l), right: Int32(r), leftID: a, rightID: b))
+        }
+        for i in 1..<n { push(i - 1, i) }
+        while let bg = heap.pop() {
+            let l = Int(bg.left), r = Int(bg.right)
+            // Skip pairs that changed since they were queued (a side merged away or grown).
+            guard length[l] > 0, length[r] > 0, ids[l] == bg.leftID, ids[r] == bg.rightID, next[l] == r else { continue }
+            let key = UInt64(UInt32(bitPattern: bg.leftID)) << 32 | UInt64(UInt32(bitPattern: bg.rightID))
+            guard let m = merges[key] else { continue }
+            ids[l] = m.result
+            length[l] += length[r]
+            length[r] = 0
+            next[l] = next[r]
+            if next[r] >= 0 { prev[next[r]] = l }
+            push(prev[l], l)
+            push(l, next[l])
+        }
+        var i = 0
+        while i >= 0 && i < n {
+            if length[i] > 0 {
+                let id = ids[i]
+                if id >= 0 && Int(id) < vocabularySize {
+                    out.append(Int(id))
+                } else {
+                    appendBytes(word[start[i]..<start[i] + length[i]], into: &out)
+                }
+            }
+            i = next[i]
+        }
+        _ = start.count
+        start.removeAll()
+    }
+
+    /// A symbol that is not a token: llama.cpp emits the tokens of its single UTF-8 bytes that are tokens.
+    private func appendBytes(_ bytes: ArraySlice<UInt8>, into out: inout [Int]) {
+        var encoded: [UInt8] = []
+        for b in bytes { appendUTF8(ByteLevel.byteToScalar[Int(b)], to: &encoded) }
+        for e in encoded where e < 0x80 {
+            if let id = tokenIDs[String(UnicodeScalar(e))] { out.append(id) }
+        }
+    }
+}
+
+/// A binary min-heap (the priority queue of candidate merges).
+struct MinHeap<T: Comparable> {
+    private var items: [T] = []
+
+    mutating func push(_ x: T) {
+        items.append(x)
+        var i = items.count - 1
+        while i > 0 {
+            let p = (i - 1) / 2
+            if items[i] < items[p] { items.swapAt(i, p); i = p } else { break }
+        }
+    }
+
+    mutating func pop() -> T? {
+        guard let top = items.first else { return nil }
+        let last = items.removeLast()
+        if !items.isEmpty {
+            items[0] = last
+            var i = 0
+            let n = items.count
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < n && items[l] < items[m] { m = l }
+                if r < n && items[r] < items[m] { m = r }
+                if m == i { break }
+                items.swapAt(i, m)
+                i = m
+            }
+        }
+        return top
+    }
+}

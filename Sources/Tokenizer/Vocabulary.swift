@@ -1,0 +1,149 @@
+import Checkpoint
+
+/// What a token is, from `tokenizer.ggml.token_type` (normal=1, unknown=2, control=3, user_defined=4,
+/// unused=5, byte=6) plus llama.cpp's fix-ups (end-of-turn tokens are control even when typed normal).
+public struct TokenAttributes: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+    public static let normal = TokenAttributes(rawValue: 1 << 0)
+    public static let unknown = TokenAttributes(rawValue: 1 << 1)
+    public static let control = TokenAttributes(rawValue: 1 << 2)
+    public static let userDefined = TokenAttributes(rawValue: 1 << 3)
+    public static let unused = TokenAttributes(rawValue: 1 << 4)
+    public static let byte = TokenAttributes(rawValue: 1 << 5)
+
+    /// The attributes of a GGUF token type (unknown types count as normal, as a missing array does).
+    init(ggufType: Int) {
+        switch ggufType {
+        case 2: self = .unknown
+        case 3: self = .control
+        case 4: self = .userDefined
+        case 5: self = .unused
+        case 6: self = .byte
+        default: self = .normal
+        }
+    }
+}
+
+/// The token table of a GGUF tokenizer with its special ids.
+struct Vocabulary: Sendable {
+    let tokens: [String]
+    private(set) var attributes: [TokenAttributes]
+    let scores: [Float]
+    /// Text → id; for duplicate texts the last id wins (as llama.cpp builds it).
+    let tokenIDs: TokenTable
+    var bos: Int?, eos: Int?, eot: Int?, eom: Int?, unk: Int?, sep: Int?, pad: Int?
+    private(set) var endOfGeneration: Set<Int> = []
+
+    /// Texts that end a turn in some family; llama.cpp marks them control and end-of-generation.
+    static let endOfTurnTexts: [String] = [
+        "<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|eom_id|>", "<EOT>", "_<EOT>",
+        "<|end_of_text|>", "<end_of_utterance>", "<|return|>", "<|call|>",
+    ]
+    /// Texts llama.cpp takes as the end-of-turn token when the metadata names none.
+    static let eotCandidates: [String] = [
+        "<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|end_of_text|>", "<EOT>", "_<EOT>",
+        "<｜end▁of▁sentence｜>", "<end_of_utterance>",
+    ]
+
+    init(tokens: [String], types: [Int]?, scores: [Float]?) {
+        self.tokens = tokens
+        self.attributes = (0..<tokens.count).map { i in
+            TokenAttributes(ggufType: types.flatMap { i < $0.count ? $0[i] : nil } ?? 1)
+        }
+        self.scores = scores ?? []
+        var ids: TokenTable = [:]
+        ids.reserveCapacity(tokens.count)
+        for (i, t) in tokens.enumerated() { ids[t] = i }
+        self.tokenIDs = ids
+    }
+
+    func valid(_ id: Int?) -> Int? { id.flatMap { $0 >= 0 && $0 < tokens.count ? $0 : nil } }
+
+    /// Finds the end-of-turn token when the metadata has none, marks end-of-turn texts control, and builds
+    /// the end-of-generation set: those texts, then eos, eot and eom.
+    mutating func finishSpecialTokens() {
+        if eot == nil {
+            let ids = tokenIDs
+            eot = Self.eotCandidates.compactMap { ids[$0] }.first
+        }
+        if let e = eot, !attributes[e].contains(.control) { attributes[e].insert(.control) }
+        if let e = eom ?? tokenIDs["<|eom_id|>"] {
+            eom = e
+            attributes[e].insert(.control)
+        }
+        var eog: Set<Int> = []
+        for text in Self.endOfTurnTexts {
+            guard let id = tokenIDs[text] else { continue }
+            eog.insert(id)
+            attributes[id].insert(.control)
+        }
+        for id in [eos, eot, eom].compactMap({ $0 }) { eog.insert(id) }
+        endOfGeneration = eog
+    }
+}
+
+/// Splits text at special tokens before the model sees it, as llama.cpp does: the longest special token is
+/// matched first everywhere, then the next longest in what is left, and so on.
+struct SpecialTokenMatcher: Sendable {
+    /// Candidates by first byte: (priority, id, bytes), in priority order.
+    private let byFirstByte: [[Candidate]]
+    private struct Candidate: Sendable { let priority: Int; let id: Int; let bytes: [UInt8]; let control: Bool }
+
+    /// A piece of text between special tokens, or one special token.
+    enum Fragment: Equatable { case text(Range<Int>), token(Int) }
+
+    /// - Parameter tokens: (id, text, isControlOrUnknown) for every control, user-defined and unknown token.
+    init(_ tokens: [(id: Int, text: String, control: Bool)]) {
+        let sorted = tokens.filter { !$0.text.isEmpty }.enumerated()
+            .sorted { a, b in
+                let la = a.element.text.utf8.count, lb = b.element.text.utf8.count
+                return la != lb ? la > lb : a.offset < b.offset
+            }
+        var table = [[Candidate]](repeating: [], count: 256)
+        for (priority, e) in sorted.enumerated() {
+            let bytes = Array(e.element.text.utf8)
+            table[Int(bytes[0])].append(Candidate(priority: priority, id: e.element.id, bytes: bytes, control: e.element.control))
+        }
+        self.byFirstByte = table
+    }
+
+    func split(_ text: [UInt8], parseSpecial: Bool) -> [Fragment] {
+        struct Hit { let priority: Int; let start: Int; let end: Int; let id: Int }
+        var hits: [Hit] = []
+        let n = text.count
+        text.withUnsafeBufferPointer { t in
+            for i in 0..<n {
+                for c in byFirstByte[Int(t[i])] where !c.control || parseSpecial {
+                    let len = c.bytes.count
+                    guard i + len <= n else { continue }
+                    var ok = true
+                    var k = 1
+                    while k < len { if t[i + k] != c.bytes[k] { ok = false; break }; k += 1 }
+                    if ok { hits.append(Hit(priority: c.priority, start: i, end: i + len, id: c.id)) }
+                }
+            }
+        }
+        if hits.isEmpty { return n == 0 ? [] : [.text(0..<n)] }
+        hits.sort { $0.priority != $1.priority ? $0.priority < $1.priority : $0.start < $1.start }
+        var taken = [Bool](repeating: false, count: n)
+        var accepted: [Hit] = []
+        for h in hits {
+            var free = true
+            for k in h.start..<h.end where taken[k] { free = false; break }
+            guard free else { continue }
+            for k in h.start..<h.end { taken[k] = true }
+            accepted.append(h)
+        }
+        accepted.sort { $0.start < $1.start }
+        var out: [Fragment] = []
+        var pos = 0
+        for h in accepted {
+            if h.start > pos { out.append(.text(pos..<h.start)) }
+            out.append(.token(h.id))
+            pos = h.end
+        }
+        if pos < n { out.append(.text(pos..<n)) }
+        return out
+    }
+}
