@@ -25,6 +25,7 @@ models:
 
 test-deps:
 	@python3 -m pip install --quiet --disable-pip-version-check -r scripts/test-requirements.txt
+	@bash scripts/fetch-llama-vocab.sh || echo "llama.cpp vocab fixtures unavailable (offline?); TokenizerTests will skip them"
 
 clean:
 	rm -rf .build
