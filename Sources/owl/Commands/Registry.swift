@@ -2,6 +2,7 @@
 enum CommandRegistry {
     static let all: [any Command.Type] = [
         InspectCommand.self,
+        TokenizeCommand.self,
     ]
 
     static func find(_ name: String) -> (any Command.Type)? { all.first { $0.name == name } }
