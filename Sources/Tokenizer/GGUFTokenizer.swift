@@ -115,12 +115,13 @@ public final class GGUFTokenizer: TextTokenizer, @unchecked Sendable {
         switch model {
         case .bpe(let bpe, let pre):
             if addSpecial && addsBOS, let b = vocab.bos { out.append(b) }
+            var scratch = BPEModel.Scratch()
             for f in fragments {
                 switch f {
                 case .token(let id): out.append(id)
                 case .text(let r):
                     let st = ScalarText(codePoints(bytes[r]))
-                    for w in pre.split(st) { bpe.encode(word: st.utf8(w), into: &out) }
+                    for w in pre.split(st) { bpe.encode(word: st.utf8(w), into: &out, scratch: &scratch) }
                 }
             }
             if addSpecial && addsEOS, let e = vocab.eos { out.append(e) }

@@ -55,19 +55,36 @@ struct BPEModel: Sendable {
         }
     }
 
-    private struct Bigram: Comparable {
+    fileprivate struct Bigram: Comparable {
         let rank: Int32
         let left: Int32
         let right: Int32
         let leftID: Int32
         let rightID: Int32
+        let result: Int32
         static func < (a: Bigram, b: Bigram) -> Bool { a.rank != b.rank ? a.rank < b.rank : a.left < b.left }
         static func == (a: Bigram, b: Bigram) -> Bool { a.rank == b.rank && a.left == b.left }
     }
 
+    /// Buffers reused across the words of one text (one symbol per byte of the word).
+    struct Scratch {
+        var ids: [Int32] = [], start: [Int] = [], length: [Int] = [], prev: [Int] = [], next: [Int] = []
+        fileprivate var heap = MinHeap<Bigram>()
+        /// Words already encoded in this text (texts repeat words a lot).
+        var cache: [[UInt8]: [Int]] = [:]
+        init() {}
+    }
+
     /// Appends the token ids of one pre-tokenized word (raw UTF-8 bytes).
-    func encode(word: [UInt8], into out: inout [Int]) {
+    func encode(word: [UInt8], into out: inout [Int], scratch s: inout Scratch) {
         if word.isEmpty { return }
+        if let hit = s.cache[word] { out.append(contentsOf: hit); return }
+        let mark = out.count
+        encodeUncached(word, into: &out, scratch: &s)
+        if s.cache.count < 100_000 { s.cache[word] = Array(out[mark...]) }
+    }
+
+    private func encodeUncached(_ word: [UInt8], into out: inout [Int], scratch s: inout Scratch) {
         if ignoreMerges, let id = tokenIDs[ByteLevel.encode(word)] { out.append(id); return }
         let n = word.count
         if n == 1 {
@@ -75,49 +92,54 @@ struct BPEModel: Sendable {
             if id >= 0 && Int(id) < vocabularySize { out.append(Int(id)) } else { appendBytes(word[...], into: &out) }
             return
         }
-        var ids = word.map { byteSymbol[Int($0)] }
-        var start = Array(0..<n)           // first byte of each symbol
-        var length = [Int](repeating: 1, count: n)
-        var prev = (0..<n).map { $0 - 1 }
-        var next = (0..<n).map { $0 + 1 < n ? $0 + 1 : -1 }
-        var heap = MinHeap<Bigram>()
-        func push(_ l: Int, _ r: Int) {
-            guard l >= 0, r >= 0 else { return }
-            let a = ids[l], b = ids[r]
-            guard a >= 0, b >= 0 else { return }
-            let key = UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: b))
-            guard let m = merges[key] else { return }
-            heap.push(Bigram(rank: m.rank, left: Int32(l), right: Int32(r), leftID: a, rightID: b))
+        s.ids.removeAll(keepingCapacity: true)
+        s.start.removeAll(keepingCapacity: true)
+        s.length.removeAll(keepingCapacity: true)
+        s.prev.removeAll(keepingCapacity: true)
+        s.next.removeAll(keepingCapacity: true)
+        for (i, b) in word.enumerated() {
+            s.ids.append(byteSymbol[Int(b)])
+            s.start.append(i)
+            s.length.append(1)
+            s.prev.append(i - 1)
+            s.next.append(i + 1 < n ? i + 1 : -1)
         }
-        for i in 1..<n { push(i - 1, i) }
-        while let bg = heap.pop() {
+        s.heap.removeAll()
+        for i in 1..<n { push(i - 1, i, &s) }
+        while let bg = s.heap.pop() {
             let l = Int(bg.left), r = Int(bg.right)
             // Skip pairs that changed since they were queued (a side merged away or grown).
-            guard length[l] > 0, length[r] > 0, ids[l] == bg.leftID, ids[r] == bg.rightID, next[l] == r else { continue }
-            let key = UInt64(UInt32(bitPattern: bg.leftID)) << 32 | UInt64(UInt32(bitPattern: bg.rightID))
-            guard let m = merges[key] else { continue }
-            ids[l] = m.result
-            length[l] += length[r]
-            length[r] = 0
-            next[l] = next[r]
-            if next[r] >= 0 { prev[next[r]] = l }
-            push(prev[l], l)
-            push(l, next[l])
+            guard s.length[l] > 0, s.length[r] > 0, s.ids[l] == bg.leftID, s.ids[r] == bg.rightID, s.next[l] == r else { continue }
+            s.ids[l] = bg.result
+            s.length[l] += s.length[r]
+            s.length[r] = 0
+            s.next[l] = s.next[r]
+            if s.next[r] >= 0 { s.prev[s.next[r]] = l }
+            push(s.prev[l], l, &s)
+            push(l, s.next[l], &s)
         }
         var i = 0
         while i >= 0 && i < n {
-            if length[i] > 0 {
-                let id = ids[i]
+            if s.length[i] > 0 {
+                let id = s.ids[i]
                 if id >= 0 && Int(id) < vocabularySize {
                     out.append(Int(id))
                 } else {
-                    appendBytes(word[start[i]..<start[i] + length[i]], into: &out)
+                    appendBytes(word[s.start[i]..<s.start[i] + s.length[i]], into: &out)
                 }
             }
-            i = next[i]
+            i = s.next[i]
         }
-        _ = start.count
-        start.removeAll()
+    }
+
+    @inline(__always)
+    private func push(_ l: Int, _ r: Int, _ s: inout Scratch) {
+        guard l >= 0, r >= 0 else { return }
+        let a = s.ids[l], b = s.ids[r]
+        guard a >= 0, b >= 0 else { return }
+        let key = UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: b))
+        guard let m = merges[key] else { return }
+        s.heap.push(Bigram(rank: m.rank, left: Int32(l), right: Int32(r), leftID: a, rightID: b, result: m.result))
     }
 
     /// A symbol that is not a token: llama.cpp emits the tokens of its single UTF-8 bytes that are tokens.
@@ -133,6 +155,8 @@ struct BPEModel: Sendable {
 /// A binary min-heap (the priority queue of candidate merges).
 struct MinHeap<T: Comparable> {
     private var items: [T] = []
+
+    mutating func removeAll() { items.removeAll(keepingCapacity: true) }
 
     mutating func push(_ x: T) {
         items.append(x)
