@@ -52,7 +52,7 @@ public final class GGUFTokenizer: TextTokenizer, @unchecked Sendable {
                 throw TokenizerError.missing(path: path, what: "byte-level BPE without tokenizer.ggml.merges")
             }
             v.bos = 11; v.eos = 11
-            clean = !["smollm", "deepseek-llm", "deepseek-coder", "qwen2", "deepseek-r1-qwen", "stablelm2", "command-r",
+            clean = !["smollm", "deepseek-llm", "deepseek-coder", "qwen2", "deepseek-r1-qwen", "stablelm2", "qwen35", "command-r",
                       "refact", "poro-chat", "viking", "tekken", "mpt", "olmo"].contains(pre)
             model = .bpe(BPEModel(tokens: tokens, tokenIDs: v.tokenIDs, merges: merges, ignoreMerges: kind.ignoresMerges), kind)
             self.kind = "byte-level BPE (\(pre))"
@@ -96,7 +96,7 @@ public final class GGUFTokenizer: TextTokenizer, @unchecked Sendable {
         self.specials = SpecialTokenMatcher(special)
     }
 
-    static let supportedPre = "gpt-2, llama-bpe, qwen2, smollm, starcoder, deepseek-llm, deepseek-coder, falcon, default and their aliases"
+    static let supportedPre = "gpt-2, llama-bpe, qwen2, qwen35, smollm, starcoder, deepseek-llm, deepseek-coder, falcon, default and their aliases"
 
     public func isControl(_ id: Int) -> Bool {
         guard id >= 0, id < vocab.tokens.count else { return false }

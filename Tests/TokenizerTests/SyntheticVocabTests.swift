@@ -55,7 +55,7 @@ final class SyntheticVocabTests: XCTestCase {
         }
         let m = metadata(model: "gpt2", tokens: ["a"], merges: [], extra: [("tokenizer.ggml.pre", .string("klingon"))])
         XCTAssertThrowsError(try GGUFTokenizer(metadata: m, path: "x.gguf")) { e in
-            XCTAssertEqual("\(e)", "x.gguf: pre-tokenizer 'klingon' (tokenizer.ggml.pre) is not supported; supported: gpt-2, llama-bpe, qwen2, smollm, starcoder, deepseek-llm, deepseek-coder, falcon, default and their aliases")
+            XCTAssertEqual("\(e)", "x.gguf: pre-tokenizer 'klingon' (tokenizer.ggml.pre) is not supported; supported: gpt-2, llama-bpe, qwen2, qwen35, smollm, starcoder, deepseek-llm, deepseek-coder, falcon, default and their aliases")
         }
     }
 }

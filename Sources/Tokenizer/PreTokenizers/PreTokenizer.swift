@@ -9,6 +9,8 @@ public enum PreTokenizerKind: String, Sendable, CaseIterable {
     case llama3
     /// Qwen 2: as Llama 3 but digits one at a time.
     case qwen2
+    /// Qwen 3.5: as Qwen 2 with combining marks counted as letters.
+    case qwen35
     /// StarCoder, SmolLM, Refact, Command-R: every digit alone, then GPT-2.
     case starcoder
     /// DeepSeek LLM: newlines, Latin/Greek/Cyrillic letter runs, ASCII and CJK punctuation runs, trailing
@@ -34,6 +36,7 @@ public enum PreTokenizerKind: String, Sendable, CaseIterable {
             self = .qwen2
         case "starcoder", "smollm", "refact", "command-r", "codeshell", "exaone", "minerva-7b":
             self = .starcoder
+        case "qwen35": self = .qwen35
         case "deepseek-llm": self = .deepseekLLM
         case "deepseek-coder": self = .deepseekCoder
         case "falcon": self = .falcon
@@ -61,8 +64,9 @@ public enum PreTokenizerKind: String, Sendable, CaseIterable {
     private var stages: [Stage] {
         switch self {
         case .gpt2: return [.gpt2]
-        case .llama3: return [.llama3(maxDigits: 3)]
-        case .qwen2: return [.llama3(maxDigits: 1)]
+        case .llama3: return [.llama3(maxDigits: 3, word: .letter)]
+        case .qwen2: return [.llama3(maxDigits: 1, word: .letter)]
+        case .qwen35: return [.llama3(maxDigits: 1, word: [.letter, .mark])]
         case .starcoder: return [.runs(RunPattern(body: { $1.contains(.number) }, maxLength: 1)), .gpt2]
         case .deepseekLLM:
             return [
@@ -106,7 +110,7 @@ public enum PreTokenizerKind: String, Sendable, CaseIterable {
 /// One regex of a pre-tokenizer sequence.
 enum Stage {
     case gpt2
-    case llama3(maxDigits: Int)
+    case llama3(maxDigits: Int, word: ScalarClass)
     /// `\s?X+` style patterns: matches and the gaps between them become pieces.
     case runs(RunPattern)
     /// `\s+$`: the whitespace at the end of the piece.
@@ -115,7 +119,7 @@ enum Stage {
     func split(_ text: ScalarText, _ r: Range<Int>, into out: inout [Range<Int>]) {
         switch self {
         case .gpt2: Scanners.gpt2(text, r, into: &out)
-        case .llama3(let maxDigits): Scanners.llama3(text, r, maxDigits: maxDigits, into: &out)
+        case .llama3(let maxDigits, let word): Scanners.llama3(text, r, maxDigits: maxDigits, word: word, into: &out)
         case .runs(let p): Scanners.runs(text, r, p, into: &out)
         case .trailingWhitespace:
             var s = r.upperBound

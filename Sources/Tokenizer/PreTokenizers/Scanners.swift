@@ -57,9 +57,10 @@ enum Scanners {
         }
     }
 
-    /// Llama 3 (maxDigits 3) and Qwen 2 (maxDigits 1):
-    /// `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,max}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`.
-    static func llama3(_ text: ScalarText, _ r: Range<Int>, maxDigits: Int, into out: inout [Range<Int>]) {
+    /// Llama 3 (maxDigits 3), Qwen 2 (maxDigits 1) and Qwen 3.5 (maxDigits 1, word = letters and marks):
+    /// `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?W+|\p{N}{1,max}| ?[^\s W \p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`
+    /// where `W` is `word`.
+    static func llama3(_ text: ScalarText, _ r: Range<Int>, maxDigits: Int, word: ScalarClass, into out: inout [Range<Int>]) {
         let c = Cursor(text: text, end: r.upperBound)
         var start = r.lowerBound
         var pos = r.lowerBound
@@ -74,9 +75,9 @@ enum Scanners {
             let k = c.cls(pos)
             let n = contraction(c, pos, caseInsensitive: true)
             if n > 0 { emit(pos + n); continue }
-            if !(isNewline(cp) || k.contains(.number)) && (k.contains(.letter) || c.cls(pos + 1).contains(.letter)) {
+            if !(isNewline(cp) || k.contains(.number)) && (!k.isDisjoint(with: word) || !c.cls(pos + 1).isDisjoint(with: word)) {
                 var p = pos + 1
-                while c.cls(p).contains(.letter) { p += 1 }
+                while !c.cls(p).isDisjoint(with: word) { p += 1 }
                 emit(p); continue
             }
             if k.contains(.number) {
@@ -86,11 +87,12 @@ enum Scanners {
             }
             let lead = cp == space ? 1 : 0
             let k2 = lead == 1 ? c.cls(pos + 1) : k
-            if k2.isDisjoint(with: [.whitespace, .letter, .number]) && k2 != .none {
+            let stop = word.union([.whitespace, .number])
+            if k2.isDisjoint(with: stop) && k2 != .none {
                 var p = pos + lead
                 while true {
                     let kp = c.cls(p)
-                    if kp == .none || !kp.isDisjoint(with: [.whitespace, .letter, .number]) { break }
+                    if kp == .none || !kp.isDisjoint(with: stop) { break }
                     p += 1
                 }
                 while isNewline(c.cpt(p)) { p += 1 }
