@@ -41,21 +41,23 @@ public final class GGUFTokenizer: TextTokenizer, @unchecked Sendable {
                            scores: m["tokenizer.ggml.scores"]?.floatArray)
         func id(_ key: String) -> Int? { v.valid(m["tokenizer.ggml.\(key)"]?.int) }
         func flag(_ key: String) -> Bool? { m["tokenizer.ggml.\(key)"]?.bool }
-        let pre = m["tokenizer.ggml.pre"]?.string ?? "default"
+        let pre = modelName == "gemma4" ? "gemma4" : (m["tokenizer.ggml.pre"]?.string ?? "default")
         var addBOS = false, addEOS = false, spacePrefix = false, clean = false
         switch modelName {
-        case "gpt2":
+        case "gpt2", "gemma4":
             guard let kind = PreTokenizerKind(ggufName: pre) else {
                 throw TokenizerError.unsupported(path: path, what: "pre-tokenizer '\(pre)' (tokenizer.ggml.pre) is not supported; supported: \(Self.supportedPre)")
             }
             guard let merges = m["tokenizer.ggml.merges"]?.stringArray else {
                 throw TokenizerError.missing(path: path, what: "byte-level BPE without tokenizer.ggml.merges")
             }
-            v.bos = 11; v.eos = 11
+            if modelName == "gpt2" { v.bos = 11; v.eos = 11 }
+            addBOS = modelName == "gemma4"
             clean = !["smollm", "deepseek-llm", "deepseek-coder", "qwen2", "deepseek-r1-qwen", "stablelm2", "qwen35", "command-r",
                       "refact", "poro-chat", "viking", "tekken", "mpt", "olmo"].contains(pre)
-            model = .bpe(BPEModel(tokens: tokens, tokenIDs: v.tokenIDs, merges: merges, ignoreMerges: kind.ignoresMerges), kind)
-            self.kind = "byte-level BPE (\(pre))"
+            model = .bpe(BPEModel(tokens: tokens, tokenIDs: v.tokenIDs, merges: merges, ignoreMerges: kind.ignoresMerges,
+                                 byteLevel: kind.byteLevel), kind)
+            self.kind = kind.byteLevel ? "byte-level BPE (\(pre))" : "SentencePiece-style BPE (\(pre))"
         case "llama":
             v.bos = 1; v.eos = 2; v.unk = 0
             addBOS = true; spacePrefix = true
@@ -70,7 +72,7 @@ public final class GGUFTokenizer: TextTokenizer, @unchecked Sendable {
                                               maxInputCharsPerWord: nil))
             self.kind = "WordPiece"
         default:
-            throw TokenizerError.unsupported(path: path, what: "tokenizer '\(modelName)' (tokenizer.ggml.model) is not supported; supported: gpt2 (byte-level BPE), llama (SentencePiece BPE), bert (WordPiece)")
+            throw TokenizerError.unsupported(path: path, what: "tokenizer '\(modelName)' (tokenizer.ggml.model) is not supported; supported: gpt2 (byte-level BPE), llama (SentencePiece BPE), gemma4 (SentencePiece-style BPE), bert (WordPiece)")
         }
         v.bos = id("bos_token_id") ?? id("cls_token_id") ?? v.valid(v.bos)
         v.eos = id("eos_token_id") ?? v.valid(v.eos)
@@ -81,8 +83,9 @@ public final class GGUFTokenizer: TextTokenizer, @unchecked Sendable {
         v.pad = id("padding_token_id") ?? v.valid(v.pad)
         if modelName == "bert" { v.eos = v.sep }
         addBOS = flag("add_bos_token") ?? addBOS
+        if modelName == "gemma4" { addBOS = true }
         addEOS = modelName == "bert" ? true : (flag("add_eos_token") ?? addEOS)
-        spacePrefix = modelName == "gpt2" ? false : (flag("add_space_prefix") ?? spacePrefix)
+        spacePrefix = modelName == "gpt2" || modelName == "gemma4" ? false : (flag("add_space_prefix") ?? spacePrefix)
         v.finishSpecialTokens()
         self.vocab = v
         self.addsBOS = addBOS
@@ -120,7 +123,9 @@ public final class GGUFTokenizer: TextTokenizer, @unchecked Sendable {
                 switch f {
                 case .token(let id): out.append(id)
                 case .text(let r):
-                    let st = ScalarText(codePoints(bytes[r]))
+                    var cpts = codePoints(bytes[r])
+                    if !pre.byteLevel { cpts = cpts.map { $0 == 0x20 ? 0x2581 : $0 } }
+                    let st = ScalarText(cpts)
                     for w in pre.split(st) { bpe.encode(word: st.utf8(w), into: &out, scratch: &scratch) }
                 }
             }

@@ -14,7 +14,7 @@ final class LlamaVocabTests: XCTestCase {
     /// (file, expected pass count = all cases): every vocabulary whose algorithm and pre-tokenizer Owl implements.
     static let supported = [
         "gpt-2", "llama-bpe", "qwen2", "qwen35", "deepseek-llm", "deepseek-coder", "starcoder", "falcon", "refact", "command-r",
-        "mpt", "llama-spm", "phi-3", "bert-bge",
+        "mpt", "llama-spm", "phi-3", "bert-bge", "gemma-4",
     ]
 
     func cases(_ name: String, in dir: String) throws -> [(String, [Int])] {

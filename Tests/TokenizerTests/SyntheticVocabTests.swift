@@ -51,7 +51,7 @@ final class SyntheticVocabTests: XCTestCase {
             XCTAssertEqual("\(e)", "x.gguf: no tokenizer.ggml.model key; the checkpoint cannot be tokenized, use a file that includes its tokenizer")
         }
         XCTAssertThrowsError(try GGUFTokenizer(metadata: metadata(model: "t5", tokens: ["a"]), path: "x.gguf")) { e in
-            XCTAssertEqual("\(e)", "x.gguf: tokenizer 't5' (tokenizer.ggml.model) is not supported; supported: gpt2 (byte-level BPE), llama (SentencePiece BPE), bert (WordPiece)")
+            XCTAssertEqual("\(e)", "x.gguf: tokenizer 't5' (tokenizer.ggml.model) is not supported; supported: gpt2 (byte-level BPE), llama (SentencePiece BPE), gemma4 (SentencePiece-style BPE), bert (WordPiece)")
         }
         let m = metadata(model: "gpt2", tokens: ["a"], merges: [], extra: [("tokenizer.ggml.pre", .string("klingon"))])
         XCTAssertThrowsError(try GGUFTokenizer(metadata: m, path: "x.gguf")) { e in

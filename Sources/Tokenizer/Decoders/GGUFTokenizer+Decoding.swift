@@ -8,8 +8,10 @@ extension GGUFTokenizer {
         let text = vocab.tokens[id]
         if special || a.contains(.userDefined) { return Array(text.utf8) }
         switch model {
-        case .bpe:
-            return a.contains(.normal) ? ByteLevel.decode(text) : []
+        case .bpe(_, let pre):
+            if a.contains(.normal) { return pre.byteLevel ? ByteLevel.decode(text) : Self.unescapeWhitespace(text) }
+            if a.contains(.byte), let b = Self.byteValue(text) { return [b] }
+            return []
         case .sentencePiece, .wordPiece:
             if a.contains(.normal) { return Self.unescapeWhitespace(text) }
             if a.contains(.byte), let b = Self.byteValue(text) { return [b] }

@@ -10,6 +10,10 @@ struct BPEModel: Sendable {
     private let tokenIDs: TokenTable
     private let vocabularySize: Int
     private let ignoreMerges: Bool
+    /// False for SentencePiece-style BPE (Gemma 4): symbols start as UTF-8 characters, bytes fall back to `<0xNN>`.
+    private let byteLevel: Bool
+    /// Interned ids of merge strings that are not tokens.
+    private let extraIDs: [TokenKey: Int32]
 
     struct Merge: Sendable { let rank: Int32; let result: Int32 }
 
@@ -17,10 +21,11 @@ struct BPEModel: Sendable {
     ///   - tokens: the vocabulary in byte-level text.
     ///   - merges: `"left right"` strings, in rank order.
     ///   - ignoreMerges: look whole words up first (Llama 3).
-    init(tokens: [String], tokenIDs: TokenTable, merges mergeLines: [String], ignoreMerges: Bool) {
+    init(tokens: [String], tokenIDs: TokenTable, merges mergeLines: [String], ignoreMerges: Bool, byteLevel: Bool = true) {
         self.tokenIDs = tokenIDs
         self.vocabularySize = tokens.count
         self.ignoreMerges = ignoreMerges
+        self.byteLevel = byteLevel
         var extra: [TokenKey: Int32] = [:]
         var nextExtra = Int32(tokens.count)
         func intern(_ s: Substring) -> Int32 {
@@ -48,6 +53,7 @@ struct BPEModel: Sendable {
             }
         }
         self.merges = table
+        self.extraIDs = extra
         self.byteSymbol = (0..<256).map { b in
             let s = String(Unicode.Scalar(ByteLevel.byteToScalar[b])!)
             if let id = tokenIDs[s] { return Int32(id) }
@@ -86,8 +92,8 @@ struct BPEModel: Sendable {
 
     private func encodeUncached(_ word: [UInt8], into out: inout [Int], scratch s: inout Scratch) {
         if ignoreMerges, let id = tokenIDs[ByteLevel.encode(word)] { out.append(id); return }
-        let n = word.count
-        if n == 1 {
+        var n = word.count
+        if n == 1 && byteLevel {
             let id = byteSymbol[Int(word[0])]
             if id >= 0 && Int(id) < vocabularySize { out.append(Int(id)) } else { appendBytes(word[...], into: &out) }
             return
@@ -97,13 +103,29 @@ struct BPEModel: Sendable {
         s.length.removeAll(keepingCapacity: true)
         s.prev.removeAll(keepingCapacity: true)
         s.next.removeAll(keepingCapacity: true)
-        for (i, b) in word.enumerated() {
-            s.ids.append(byteSymbol[Int(b)])
-            s.start.append(i)
-            s.length.append(1)
+        if byteLevel {
+            for (i, b) in word.enumerated() {
+                s.ids.append(byteSymbol[Int(b)])
+                s.start.append(i)
+                s.length.append(1)
+            }
+        } else {
+            var i = 0
+            while i < word.count {
+                let len = min(utf8SequenceLength(word[i]), word.count - i)
+                let ch = String(decoding: word[i..<i + len], as: UTF8.self)
+                s.ids.append(tokenIDs[ch].map(Int32.init) ?? extraIDs[TokenKey(ch)] ?? -1)
+                s.start.append(i)
+                s.length.append(len)
+                i += len
+            }
+        }
+        n = s.ids.count
+        for i in 0..<n {
             s.prev.append(i - 1)
             s.next.append(i + 1 < n ? i + 1 : -1)
         }
+        if n == 1 { finish(word, into: &out, &s); return }
         s.heap.removeAll()
         for i in 1..<n { push(i - 1, i, &s) }
         while let bg = s.heap.pop() {
@@ -118,6 +140,12 @@ struct BPEModel: Sendable {
             push(s.prev[l], l, &s)
             push(l, s.next[l], &s)
         }
+        finish(word, into: &out, &s)
+    }
+
+    /// Emits the symbols left after merging.
+    private func finish(_ word: [UInt8], into out: inout [Int], _ s: inout Scratch) {
+        let n = s.ids.count
         var i = 0
         while i >= 0 && i < n {
             if s.length[i] > 0 {
@@ -142,8 +170,15 @@ struct BPEModel: Sendable {
         s.heap.push(Bigram(rank: m.rank, left: Int32(l), right: Int32(r), leftID: a, rightID: b, result: m.result))
     }
 
-    /// A symbol that is not a token: llama.cpp emits the tokens of its single UTF-8 bytes that are tokens.
+    /// A symbol that is not a token: llama.cpp emits the tokens of its single UTF-8 bytes that are tokens
+    /// (`<0xNN>` tokens for SentencePiece-style BPE).
     private func appendBytes(_ bytes: ArraySlice<UInt8>, into out: inout [Int]) {
+        if !byteLevel {
+            for b in bytes {
+                if let id = tokenIDs["<0x" + String(b, radix: 16, uppercase: true).leftPadded(2) + ">"] { out.append(id) }
+            }
+            return
+        }
         var encoded: [UInt8] = []
         for b in bytes { appendUTF8(ByteLevel.byteToScalar[Int(b)], to: &encoded) }
         for e in encoded where e < 0x80 {

@@ -22,6 +22,8 @@ public enum PreTokenizerKind: String, Sendable, CaseIterable {
     case falcon
     /// llama.cpp's fallback for unnamed pre-tokenizers.
     case `default`
+    /// Gemma 4: SentencePiece-style BPE on raw UTF-8 (spaces as ▁), split only into newline and non-newline runs.
+    case gemma4
 
     /// The kind for a `tokenizer.ggml.pre` value, or nil when Owl does not know it.
     public init?(ggufName: String) {
@@ -41,12 +43,16 @@ public enum PreTokenizerKind: String, Sendable, CaseIterable {
         case "deepseek-coder": self = .deepseekCoder
         case "falcon": self = .falcon
         case "default", "": self = .default
+        case "gemma4": self = .gemma4
         default: return nil
         }
     }
 
     /// Llama 3 style vocabularies look a whole word up before merging (`ignore_merges`).
     var ignoresMerges: Bool { self == .llama3 }
+
+    /// GPT-2 byte-level alphabet (true) or raw UTF-8 with spaces as ▁ and `<0xNN>` byte tokens (false).
+    var byteLevel: Bool { self != .gemma4 }
 
     /// Splits `text` into word ranges (code-point indices).
     func split(_ text: ScalarText) -> [Range<Int>] {
@@ -91,6 +97,8 @@ public enum PreTokenizerKind: String, Sendable, CaseIterable {
                 .gpt2,
                 .runs(RunPattern(body: { c, _ in c >= 0x30 && c <= 0x39 }, minLength: 3, maxLength: 3)),
             ]
+        case .gemma4:
+            return [.runs(RunPattern(body: { c, _ in c != 0x0A })), .runs(RunPattern(body: { c, _ in c == 0x0A }))]
         case .default:
             return [
                 .runs(RunPattern(body: { c, k in k.contains(.punctuation) || Self.isOperator(c) })),
