@@ -6,7 +6,17 @@ import XCTest
 enum Fixtures {
     static let env = ProcessInfo.processInfo.environment
     static var owlHome: String { env["OWL_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory() + "/.owl" }
-    static var goldens: String { env["OWL_GOLDENS"] ?? "/work/shared/goldens" }
+    /// The goldens folder: `$OWL_GOLDENS`, else the first `shared/goldens` found walking up from this file.
+    static var goldens: String {
+        if let g = env["OWL_GOLDENS"], !g.isEmpty { return g }
+        var dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        while dir.path != "/" {
+            let candidate = dir.appendingPathComponent("shared/goldens")
+            if FileManager.default.fileExists(atPath: candidate.path) { return candidate.path }
+            dir = dir.deletingLastPathComponent()
+        }
+        return "shared/goldens (not found above \(#filePath); set OWL_GOLDENS)"
+    }
     static var repoRoot: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     }

@@ -55,7 +55,7 @@ struct BPEModel: Sendable {
         self.merges = table
         self.extraIDs = extra
         self.byteSymbol = (0..<256).map { b in
-            let s = String(Unicode.Scalar(ByteLevel.byteToScalar[b])!)
+            let s = String(ByteLevel.scalar(UInt8(b)))
             if let id = tokenIDs[s] { return Int32(id) }
             return extra[s] ?? -1
         }

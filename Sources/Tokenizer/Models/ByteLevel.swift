@@ -20,10 +20,13 @@ enum ByteLevel {
         return table
     }()
 
+    /// The alphabet's character for byte `b` (all table values are valid scalars below U+0144).
+    static func scalar(_ b: UInt8) -> Unicode.Scalar { Unicode.Scalar(UInt16(byteToScalar[Int(b)])) ?? "?" }
+
     /// The byte-level text of raw bytes.
     static func encode(_ bytes: [UInt8]) -> String {
         var s = String.UnicodeScalarView()
-        for b in bytes { s.append(Unicode.Scalar(byteToScalar[Int(b)])!) }
+        for b in bytes { s.append(scalar(b)) }
         return String(s)
     }
 
