@@ -87,14 +87,16 @@ public final class GGUFTokenizer: TextTokenizer, @unchecked Sendable {
         addEOS = modelName == "bert" ? true : (flag("add_eos_token") ?? addEOS)
         spacePrefix = modelName == "gpt2" || modelName == "gemma4" ? false : (flag("add_space_prefix") ?? spacePrefix)
         v.finishSpecialTokens()
+        v.applyModelQuirks(modelName: m["general.name"]?.string ?? "")
         self.vocab = v
         self.addsBOS = addBOS
         self.addsEOS = addEOS
         self.addSpacePrefix = spacePrefix
         self.cleanSpaces = clean
-        var special: [(id: Int, text: String, control: Bool)] = []
+        var special: [SpecialTokenMatcher.Entry] = []
         for (i, a) in v.attributes.enumerated() where !a.isDisjoint(with: [.control, .userDefined, .unknown]) {
-            special.append((i, v.tokens[i], !a.isDisjoint(with: [.control, .unknown])))
+            special.append(.init(id: i, text: v.tokens[i], control: !a.isDisjoint(with: [.control, .unknown]),
+                                 lstrip: a.contains(.lstrip), rstrip: a.contains(.rstrip)))
         }
         self.specials = SpecialTokenMatcher(special)
     }

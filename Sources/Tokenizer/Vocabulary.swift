@@ -11,6 +11,10 @@ public struct TokenAttributes: OptionSet, Sendable, Hashable {
     public static let userDefined = TokenAttributes(rawValue: 1 << 3)
     public static let unused = TokenAttributes(rawValue: 1 << 4)
     public static let byte = TokenAttributes(rawValue: 1 << 5)
+    /// When matched in text, the whitespace before the token is dropped.
+    public static let lstrip = TokenAttributes(rawValue: 1 << 6)
+    /// When matched in text, the whitespace after the token is dropped.
+    public static let rstrip = TokenAttributes(rawValue: 1 << 7)
 
     /// The attributes of a GGUF token type (unknown types count as normal, as a missing array does).
     init(ggufType: Int) {
@@ -60,6 +64,18 @@ struct Vocabulary: Sendable {
 
     func valid(_ id: Int?) -> Int? { id.flatMap { $0 >= 0 && $0 < tokens.count ? $0 : nil } }
 
+    /// Phi-3 models drop the whitespace after their special tokens (llama.cpp keys this on the model name):
+    /// every control/user-defined token and `</s>` strip right, except `<unk>`, `<s>` and `<|endoftext|>`.
+    mutating func applyModelQuirks(modelName: String) {
+        let name = modelName.lowercased()
+        guard name.contains("phi-3") || name.contains("phi3") else { return }
+        for i in attributes.indices where !attributes[i].isDisjoint(with: [.control, .userDefined, .unknown]) {
+            attributes[i].insert(.rstrip)
+        }
+        if let s = tokenIDs["</s>"] { attributes[s].insert(.rstrip) }
+        for t in ["<unk>", "<s>", "<|endoftext|>"] { if let i = tokenIDs[t] { attributes[i].remove(.rstrip) } }
+    }
+
     /// Finds the end-of-turn token when the metadata has none, marks end-of-turn texts control, and builds
     /// the end-of-generation set: those texts, then eos, eot and eom.
     mutating func finishSpecialTokens() {
@@ -88,13 +104,25 @@ struct Vocabulary: Sendable {
 struct SpecialTokenMatcher: Sendable {
     /// Candidates by first byte: (priority, id, bytes), in priority order.
     private let byFirstByte: [[Candidate]]
-    private struct Candidate: Sendable { let priority: Int; let id: Int; let bytes: [UInt8]; let control: Bool }
+    private struct Candidate: Sendable {
+        let priority: Int, id: Int, bytes: [UInt8], control: Bool, lstrip: Bool, rstrip: Bool
+    }
+
+    /// One token the matcher looks for.
+    struct Entry {
+        let id: Int
+        let text: String
+        /// Control or unknown: matched only when parsing special tokens.
+        let control: Bool
+        var lstrip = false
+        var rstrip = false
+    }
 
     /// A piece of text between special tokens, or one special token.
     enum Fragment: Equatable { case text(Range<Int>), token(Int) }
 
-    /// - Parameter tokens: (id, text, isControlOrUnknown) for every control, user-defined and unknown token.
-    init(_ tokens: [(id: Int, text: String, control: Bool)]) {
+    /// - Parameter tokens: every control, user-defined and unknown token.
+    init(_ tokens: [Entry]) {
         let sorted = tokens.filter { !$0.text.isEmpty }.enumerated()
             .sorted { a, b in
                 let la = a.element.text.utf8.count, lb = b.element.text.utf8.count
@@ -103,13 +131,14 @@ struct SpecialTokenMatcher: Sendable {
         var table = [[Candidate]](repeating: [], count: 256)
         for (priority, e) in sorted.enumerated() {
             let bytes = Array(e.element.text.utf8)
-            table[Int(bytes[0])].append(Candidate(priority: priority, id: e.element.id, bytes: bytes, control: e.element.control))
+            table[Int(bytes[0])].append(Candidate(priority: priority, id: e.element.id, bytes: bytes, control: e.element.control,
+                                                  lstrip: e.element.lstrip, rstrip: e.element.rstrip))
         }
         self.byFirstByte = table
     }
 
     func split(_ text: [UInt8], parseSpecial: Bool) -> [Fragment] {
-        struct Hit { let priority: Int; let start: Int; let end: Int; let id: Int }
+        struct Hit { let priority: Int; let start: Int; let end: Int; let id: Int; let lstrip: Bool; let rstrip: Bool }
         var hits: [Hit] = []
         let n = text.count
         text.withUnsafeBufferPointer { t in
@@ -120,30 +149,51 @@ struct SpecialTokenMatcher: Sendable {
                     var ok = true
                     var k = 1
                     while k < len { if t[i + k] != c.bytes[k] { ok = false; break }; k += 1 }
-                    if ok { hits.append(Hit(priority: c.priority, start: i, end: i + len, id: c.id)) }
+                    if ok { hits.append(Hit(priority: c.priority, start: i, end: i + len, id: c.id, lstrip: c.lstrip, rstrip: c.rstrip)) }
                 }
             }
         }
         if hits.isEmpty { return n == 0 ? [] : [.text(0..<n)] }
         hits.sort { $0.priority != $1.priority ? $0.priority < $1.priority : $0.start < $1.start }
+        // Bytes claimed by an accepted token, or dropped by its lstrip/rstrip (which stop at other tokens).
         var taken = [Bool](repeating: false, count: n)
         var accepted: [Hit] = []
+        @inline(__always) func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
         for h in hits {
             var free = true
             for k in h.start..<h.end where taken[k] { free = false; break }
             guard free else { continue }
             for k in h.start..<h.end { taken[k] = true }
+            if h.lstrip {
+                var k = h.start - 1
+                while k >= 0 && !taken[k] && isSpace(text[k]) { taken[k] = true; k -= 1 }
+            }
+            if h.rstrip {
+                var k = h.end
+                while k < n && !taken[k] && isSpace(text[k]) { taken[k] = true; k += 1 }
+            }
             accepted.append(h)
         }
         accepted.sort { $0.start < $1.start }
         var out: [Fragment] = []
-        var pos = 0
-        for h in accepted {
-            if h.start > pos { out.append(.text(pos..<h.start)) }
-            out.append(.token(h.id))
-            pos = h.end
+        var k = 0
+        var next = 0
+        while k < n {
+            if taken[k] {
+                if next < accepted.count && accepted[next].start == k {
+                    out.append(.token(accepted[next].id))
+                    k = accepted[next].end
+                    next += 1
+                } else {
+                    k += 1
+                }
+                continue
+            }
+            var e = k
+            while e < n && !taken[e] { e += 1 }
+            out.append(.text(k..<e))
+            k = e
         }
-        if pos < n { out.append(.text(pos..<n)) }
         return out
     }
 }

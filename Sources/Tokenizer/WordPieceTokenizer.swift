@@ -51,14 +51,15 @@ public final class WordPieceTokenizer: TextTokenizer, @unchecked Sendable {
             ids[k] = n
             maxID = max(maxID, n)
         }
-        var added: [(id: Int, text: String, control: Bool)] = []
+        var added: [SpecialTokenMatcher.Entry] = []
         var control: Set<Int> = []
         for a in root["added_tokens"] as? [[String: Any]] ?? [] {
             guard let id = (a["id"] as? NSNumber)?.intValue, let content = a["content"] as? String else { continue }
             let special = (a["special"] as? Bool) ?? false
             ids[content] = id
             maxID = max(maxID, id)
-            added.append((id, content, special))
+            added.append(.init(id: id, text: content, control: special,
+                               lstrip: (a["lstrip"] as? Bool) ?? false, rstrip: (a["rstrip"] as? Bool) ?? false))
             if special { control.insert(id) }
         }
         var table = [String](repeating: "", count: maxID + 1)
@@ -96,7 +97,7 @@ public final class WordPieceTokenizer: TextTokenizer, @unchecked Sendable {
         idToToken = table
         controlIDs = control
         continuingPrefix = prefix
-        specials = SpecialTokenMatcher(added.map { ($0.id, $0.text, $0.control) })
+        specials = SpecialTokenMatcher(added)
     }
 
     public func encode(_ text: String, addSpecial: Bool, parseSpecial: Bool) -> [Int] {

@@ -31,6 +31,19 @@ final class SyntheticVocabTests: XCTestCase {
         XCTAssertEqual(tok.decode([0, 5, 4], removeSpecial: false, renderSpecial: true), "a<|end|>bc")
     }
 
+    func testPhi3SpecialTokensEatTheWhitespaceAfterThem() throws {
+        let tokens = ["a", "b", "c", "ab", "bc", "<|end|>", "Ġ", "Ġa"]
+        func make(_ name: String) throws -> GGUFTokenizer {
+            let m = metadata(model: "gpt2", tokens: tokens, types: [1, 1, 1, 1, 1, 3, 1, 1], merges: ["Ġ a"],
+                             extra: [("tokenizer.ggml.pre", .string("gpt-2")), ("general.name", .string(name))])
+            return try GGUFTokenizer(metadata: m, path: "mem.gguf")
+        }
+        XCTAssertEqual(try make("Phi-3 Mini").encode("a<|end|>  a", addSpecial: false, parseSpecial: true), [0, 5, 0])
+        XCTAssertEqual(try make("Other").encode("a<|end|>  a", addSpecial: false, parseSpecial: true), [0, 5, 6, 7])
+        // Not parsed as special: no stripping either.
+        XCTAssertEqual(try make("Phi-3 Mini").encode("<|end|> a", addSpecial: false, parseSpecial: false).suffix(1), [7])
+    }
+
     func testSentencePieceByteFallbackAndScores() throws {
         var tokens = ["<unk>", "<s>", "</s>", "▁", "h", "i", "hi", "▁hi"]
         var types = [2, 3, 3, 1, 1, 1, 1, 1]
