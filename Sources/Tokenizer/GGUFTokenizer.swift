@@ -2,8 +2,8 @@ import Checkpoint
 
 /// The tokenizer stored in a GGUF file's `tokenizer.ggml.*` metadata, behaving as llama.cpp's:
 /// special-token split, then byte-level BPE (`gpt2`), SentencePiece BPE (`llama`) or WordPiece (`bert`).
-public final class GGUFTokenizer: TextTokenizer, @unchecked Sendable {
-    enum Model {
+public final class GGUFTokenizer: TextTokenizer, Sendable {
+    enum Model: Sendable {
         case bpe(BPEModel, PreTokenizerKind)
         case sentencePiece(SentencePieceModel)
         case wordPiece(WordPieceModel)

@@ -100,12 +100,19 @@ struct Vocabulary: Sendable {
 }
 
 /// Splits text at special tokens before the model sees it, as llama.cpp does: the longest special token is
-/// matched first everywhere, then the next longest in what is left, and so on.
+/// matched first everywhere, then the next longest in what is left, and so on. All occurrences are found in
+/// one pass over the text with a byte trie, so the cost does not grow with the number of special tokens.
 struct SpecialTokenMatcher: Sendable {
-    /// Candidates by first byte: (priority, id, bytes), in priority order.
-    private let byFirstByte: [[Candidate]]
     private struct Candidate: Sendable {
-        let priority: Int, id: Int, bytes: [UInt8], control: Bool, lstrip: Bool, rstrip: Bool
+        let priority: Int, id: Int, length: Int, control: Bool, lstrip: Bool, rstrip: Bool
+    }
+
+    /// Trie node: children as a sibling list (first child, next sibling), and the candidate ending here.
+    private struct Node: Sendable {
+        let byte: UInt8
+        var firstChild: Int32 = -1
+        var nextSibling: Int32 = -1
+        var candidate: Int32 = -1
     }
 
     /// One token the matcher looks for.
@@ -118,6 +125,11 @@ struct SpecialTokenMatcher: Sendable {
         var rstrip = false
     }
 
+    private let candidates: [Candidate]
+    private let nodes: [Node]
+    /// Child of the root for each first byte (-1: none).
+    private let rootChild: [Int32]
+
     /// A piece of text between special tokens, or one special token.
     enum Fragment: Equatable { case text(Range<Int>), token(Int) }
 
@@ -128,28 +140,66 @@ struct SpecialTokenMatcher: Sendable {
                 let la = a.element.text.utf8.count, lb = b.element.text.utf8.count
                 return la != lb ? la > lb : a.offset < b.offset
             }
-        var table = [[Candidate]](repeating: [], count: 256)
+        var cands: [Candidate] = []
+        var nodes: [Node] = []
+        var root = [Int32](repeating: -1, count: 256)
         for (priority, e) in sorted.enumerated() {
             let bytes = Array(e.element.text.utf8)
-            table[Int(bytes[0])].append(Candidate(priority: priority, id: e.element.id, bytes: bytes, control: e.element.control,
-                                                  lstrip: e.element.lstrip, rstrip: e.element.rstrip))
+            var node = root[Int(bytes[0])]
+            if node < 0 {
+                node = Int32(nodes.count)
+                nodes.append(Node(byte: bytes[0]))
+                root[Int(bytes[0])] = node
+            }
+            for b in bytes.dropFirst() {
+                var child = nodes[Int(node)].firstChild
+                while child >= 0 && nodes[Int(child)].byte != b { child = nodes[Int(child)].nextSibling }
+                if child < 0 {
+                    child = Int32(nodes.count)
+                    var n = Node(byte: b)
+                    n.nextSibling = nodes[Int(node)].firstChild
+                    nodes.append(n)
+                    nodes[Int(node)].firstChild = child
+                }
+                node = child
+            }
+            // Identical texts: the first (higher priority) wins; the other could never match anyway.
+            if nodes[Int(node)].candidate < 0 {
+                nodes[Int(node)].candidate = Int32(cands.count)
+                cands.append(Candidate(priority: priority, id: e.element.id, length: bytes.count, control: e.element.control,
+                                       lstrip: e.element.lstrip, rstrip: e.element.rstrip))
+            }
         }
-        self.byFirstByte = table
+        self.candidates = cands
+        self.nodes = nodes
+        self.rootChild = root
     }
 
     func split(_ text: [UInt8], parseSpecial: Bool) -> [Fragment] {
         struct Hit { let priority: Int; let start: Int; let end: Int; let id: Int; let lstrip: Bool; let rstrip: Bool }
         var hits: [Hit] = []
         let n = text.count
+        if candidates.isEmpty { return n == 0 ? [] : [.text(0..<n)] }
         text.withUnsafeBufferPointer { t in
-            for i in 0..<n {
-                for c in byFirstByte[Int(t[i])] where !c.control || parseSpecial {
-                    let len = c.bytes.count
-                    guard i + len <= n else { continue }
-                    var ok = true
-                    var k = 1
-                    while k < len { if t[i + k] != c.bytes[k] { ok = false; break }; k += 1 }
-                    if ok { hits.append(Hit(priority: c.priority, start: i, end: i + len, id: c.id, lstrip: c.lstrip, rstrip: c.rstrip)) }
+            nodes.withUnsafeBufferPointer { nodes in
+                for i in 0..<n {
+                    var node = rootChild[Int(t[i])]
+                    var k = i
+                    while node >= 0 {
+                        let c = nodes[Int(node)].candidate
+                        if c >= 0 {
+                            let cand = candidates[Int(c)]
+                            if !cand.control || parseSpecial {
+                                hits.append(Hit(priority: cand.priority, start: i, end: k + 1, id: cand.id,
+                                                lstrip: cand.lstrip, rstrip: cand.rstrip))
+                            }
+                        }
+                        k += 1
+                        guard k < n else { break }
+                        var child = nodes[Int(node)].firstChild
+                        while child >= 0 && nodes[Int(child)].byte != t[k] { child = nodes[Int(child)].nextSibling }
+                        node = child
+                    }
                 }
             }
         }

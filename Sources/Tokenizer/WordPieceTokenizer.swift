@@ -3,7 +3,7 @@ import Foundation
 /// A Hugging Face `tokenizer.json` WordPiece tokenizer (BERT, MiniLM), behaving as the `tokenizers` library:
 /// added special tokens matched in the raw text, `BertNormalizer`, `BertPreTokenizer`, WordPiece, and
 /// `[CLS] … [SEP]` around the result.
-public final class WordPieceTokenizer: TextTokenizer, @unchecked Sendable {
+public final class WordPieceTokenizer: TextTokenizer, Sendable {
     let model: WordPieceModel
     let normalizer: BertNormalizer
     let specials: SpecialTokenMatcher

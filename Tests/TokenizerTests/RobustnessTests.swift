@@ -65,6 +65,22 @@ final class RobustnessTests: XCTestCase {
         }
     }
 
+    /// Many special-token candidates share a first byte (Gemma 3 has ~6,400 `<…>` tokens): text full of `<`
+    /// and of chat markup must stay fast and exact.
+    func testSpecialTokenHeavyText() throws {
+        let gemma = try Fixtures.gemma()
+        let turn = "<start_of_turn>user\nHi<end_of_turn>\n"
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let ids = gemma.encode(String(repeating: turn, count: 2_000), addSpecial: false, parseSpecial: true)
+        let angles = gemma.encode(String(repeating: "<", count: 100_000), addSpecial: false, parseSpecial: true)
+        let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
+        let one = gemma.encode(turn, addSpecial: false, parseSpecial: true)
+        XCTAssertEqual(one.first, 105)
+        XCTAssertEqual(ids, Array([[Int]](repeating: one, count: 2_000).joined()))
+        XCTAssertEqual(gemma.decode(angles), String(repeating: "<", count: 100_000))
+        print(String(format: "special-token-heavy text (84 KB markup + 100 KB of '<'): %.1f ms", ms))
+    }
+
     func testOutOfRangeIdsDecodeToNothing() throws {
         let tok = try Fixtures.smolLM()
         XCTAssertEqual(tok.pieceBytes(-1, renderSpecial: true), [])

@@ -1,7 +1,7 @@
 /// Turns token ids into text as they are generated. A token can end in the middle of a UTF-8 character
 /// (byte-fallback and byte-level tokens), so incomplete trailing bytes are held back until the character
 /// completes; `finish()` flushes what is left, replacing invalid bytes with U+FFFD.
-public struct StreamingDetokenizer {
+public struct StreamingDetokenizer: Sendable {
     private let tokenizer: any TextTokenizer
     private let renderSpecial: Bool
     private var pending: [UInt8] = []
