@@ -59,6 +59,22 @@ final class SyntheticVocabTests: XCTestCase {
         XCTAssertEqual(tok.decode([1, 7, 8 + 0xC3, 8 + 0xA9], removeSpecial: true, renderSpecial: false), " hié")
     }
 
+    func testOddMetadataDoesNotCrash() throws {
+        // Empty tokens, unknown type codes, a short type array, out-of-range special ids, broken merge lines.
+        let tokens = ["", "a", "b", "ab", "<|x|>", "", "Ġ"]
+        let m = metadata(model: "gpt2", tokens: tokens, types: [4, 1, 99, 1, 3], merges: ["", "a", "a b", " b", "ab  ", "zz yy"],
+                         extra: [("tokenizer.ggml.pre", .string("llama-bpe")), ("tokenizer.ggml.bos_token_id", .uint32(1_000_000)),
+                                 ("tokenizer.ggml.eos_token_id", .int32(-3)), ("tokenizer.ggml.add_bos_token", .bool(true))])
+        let tok = try GGUFTokenizer(metadata: m, path: "mem.gguf")
+        XCTAssertNil(tok.bosID)
+        XCTAssertNil(tok.eosID)
+        XCTAssertEqual(tok.encode("ab <|x|>", addSpecial: true, parseSpecial: true), [3, 6, 4])
+        let spm = metadata(model: "llama", tokens: ["<unk>", "▁", "a"], types: [2], scores: [0])
+        let s = try GGUFTokenizer(metadata: spm, path: "mem.gguf")
+        XCTAssertEqual(s.encode("a a", addSpecial: false, parseSpecial: false), [1, 2, 1, 2])
+        XCTAssertEqual(s.encode("é", addSpecial: false, parseSpecial: false), [1], "no byte tokens: the unknown bytes vanish, as in llama.cpp")
+    }
+
     func testErrorsSayWhatIsWrongAndWhatToDo() {
         XCTAssertThrowsError(try GGUFTokenizer(metadata: GGUFMetadata(), path: "x.gguf")) { e in
             XCTAssertEqual("\(e)", "x.gguf: no tokenizer.ggml.model key; the checkpoint cannot be tokenized, use a file that includes its tokenizer")

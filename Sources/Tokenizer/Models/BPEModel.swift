@@ -40,10 +40,9 @@ struct BPEModel: Sendable {
         table.reserveCapacity(mergeLines.count)
         for (rank, line) in mergeLines.enumerated() {
             // Split at the first space after the first character (a merge side may itself start with a space).
-            guard let first = line.unicodeScalars.first else { continue }
+            guard !line.unicodeScalars.isEmpty else { continue }
             let afterFirst = line.unicodeScalars.index(after: line.unicodeScalars.startIndex)
             guard let sp = line.unicodeScalars[afterFirst...].firstIndex(of: " ") else { continue }
-            _ = first
             let left = Substring(line.unicodeScalars[..<sp])
             let right = Substring(line.unicodeScalars[line.unicodeScalars.index(after: sp)...])
             let l = intern(left), r = intern(right)
