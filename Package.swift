@@ -31,7 +31,9 @@ let package = Package(
         // The command line: thin commands over the modules.
         .executableTarget(name: "owl", dependencies: ["Checkpoint", "Kernels", "Digest", "Support"]),
 
-        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Kernels", "Digest"]),
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Checkpoint"]),
+        // Test helpers shared by the test targets: temporary folders, Python oracles, seeded RNG.
+        .target(name: "TestSupport", dependencies: ["Checkpoint"], path: "Sources/TestSupport"),
+        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Kernels", "Digest", "TestSupport"], exclude: ["Corpus"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Checkpoint", "TestSupport"]),
     ]
 )
