@@ -35,5 +35,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Checkpoint"], path: "Sources/TestSupport"),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Kernels", "Digest", "TestSupport"], exclude: ["Corpus"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Checkpoint", "TestSupport"]),
+        // End-to-end tests of the `owl` binary (built first through the dependency).
+        .testTarget(name: "CLITests", dependencies: ["owl", "TestSupport"]),
     ]
 )
