@@ -17,7 +17,8 @@ run: setup build models
 test: setup models test-deps commit-info
 	swift build $(RELEASE_FLAGS)
 	swift build --build-tests
-	set -o pipefail; swift test 2>&1 | tee .build/test.log
+	set -o pipefail; swift test --disable-swift-testing 2>&1 | tee .build/test.log
+	@bash scripts/test-summary.sh .build/test.log
 
 setup:
 	@bash scripts/setup.sh
