@@ -1,7 +1,7 @@
 import Checkpoint
 
-/// Scalar reference dot products between one quantized weight row and one row of 8-bit quantized
-/// activations (`QuantizeActivations`), in ggml's block layouts. Integer products are summed exactly
+/// Scalar reference dot products between one quantized weight row (ggml block layout) and one row
+/// of 8-bit quantized activations (`ActivationFormat`). Integer products are summed exactly
 /// per block; the block's scales are applied in F32. Pairs (weight × activation):
 /// Q4_0, Q5_0, Q8_0 × Q8_0; Q4_1, Q5_1 × Q8_1 (the activation sum `s` folds in the weight minimum
 /// `m`: Σ(q·d + m)·a = d·dₐ·Σq·qₐ + m·s); Q4_K, Q5_K, Q6_K × Q8_K (the 16-value sums `bsums`
@@ -28,6 +28,9 @@ public enum QuantDot {
     @inline(__always) static func h(_ p: UnsafeRawPointer, _ o: Int) -> Float {
         f16ToF32(UInt16(littleEndian: p.loadUnaligned(fromByteOffset: o, as: UInt16.self)))
     }
+    @inline(__always) static func f(_ p: UnsafeRawPointer, _ o: Int) -> Float {
+        Float(bitPattern: UInt32(littleEndian: p.loadUnaligned(fromByteOffset: o, as: UInt32.self)))
+    }
     @inline(__always) static func u8(_ p: UnsafeRawPointer) -> UnsafePointer<UInt8> { p.assumingMemoryBound(to: UInt8.self) }
     @inline(__always) static func i8(_ p: UnsafeRawPointer) -> UnsafePointer<Int8> { p.assumingMemoryBound(to: Int8.self) }
 
@@ -35,13 +38,13 @@ public enum QuantDot {
     public static func q4_0(_ w: UnsafeRawPointer, _ a: UnsafeRawPointer, _ n: Int) -> Float {
         var sum: Float = 0
         for b in 0..<(n / 32) {
-            let wb = w + b * 18, ab = a + b * 34
-            let wq = u8(wb + 2), aq = i8(ab + 2)
+            let wb = w + b * 18, ab = a + b * 36
+            let wq = u8(wb + 2), aq = i8(ab + 4)
             var s: Int32 = 0
             for j in 0..<16 {
                 s += (Int32(wq[j] & 0xF) - 8) * Int32(aq[j]) + (Int32(wq[j] >> 4) - 8) * Int32(aq[j + 16])
             }
-            sum += h(wb, 0) * h(ab, 0) * Float(s)
+            sum += h(wb, 0) * f(ab, 0) * Float(s)
         }
         return sum
     }
@@ -50,13 +53,13 @@ public enum QuantDot {
     public static func q4_1(_ w: UnsafeRawPointer, _ a: UnsafeRawPointer, _ n: Int) -> Float {
         var sum: Float = 0
         for b in 0..<(n / 32) {
-            let wb = w + b * 20, ab = a + b * 36
-            let wq = u8(wb + 4), aq = i8(ab + 4)
+            let wb = w + b * 20, ab = a + b * 40
+            let wq = u8(wb + 4), aq = i8(ab + 8)
             var s: Int32 = 0
             for j in 0..<16 {
                 s += Int32(wq[j] & 0xF) * Int32(aq[j]) + Int32(wq[j] >> 4) * Int32(aq[j + 16])
             }
-            sum += h(wb, 0) * h(ab, 0) * Float(s) + h(wb, 2) * h(ab, 2)
+            sum += h(wb, 0) * f(ab, 0) * Float(s) + h(wb, 2) * f(ab, 4)
         }
         return sum
     }
@@ -65,16 +68,16 @@ public enum QuantDot {
     public static func q5_0(_ w: UnsafeRawPointer, _ a: UnsafeRawPointer, _ n: Int) -> Float {
         var sum: Float = 0
         for b in 0..<(n / 32) {
-            let wb = w + b * 22, ab = a + b * 34
+            let wb = w + b * 22, ab = a + b * 36
             let qh = UInt32(littleEndian: wb.loadUnaligned(fromByteOffset: 2, as: UInt32.self))
-            let wq = u8(wb + 6), aq = i8(ab + 2)
+            let wq = u8(wb + 6), aq = i8(ab + 4)
             var s: Int32 = 0
             for j in 0..<16 {
                 let lo = Int32(wq[j] & 0xF) | Int32((qh >> UInt32(j)) & 1) << 4
                 let hi = Int32(wq[j] >> 4) | Int32((qh >> UInt32(j + 16)) & 1) << 4
                 s += (lo - 16) * Int32(aq[j]) + (hi - 16) * Int32(aq[j + 16])
             }
-            sum += h(wb, 0) * h(ab, 0) * Float(s)
+            sum += h(wb, 0) * f(ab, 0) * Float(s)
         }
         return sum
     }
@@ -83,16 +86,16 @@ public enum QuantDot {
     public static func q5_1(_ w: UnsafeRawPointer, _ a: UnsafeRawPointer, _ n: Int) -> Float {
         var sum: Float = 0
         for b in 0..<(n / 32) {
-            let wb = w + b * 24, ab = a + b * 36
+            let wb = w + b * 24, ab = a + b * 40
             let qh = UInt32(littleEndian: wb.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
-            let wq = u8(wb + 8), aq = i8(ab + 4)
+            let wq = u8(wb + 8), aq = i8(ab + 8)
             var s: Int32 = 0
             for j in 0..<16 {
                 let lo = Int32(wq[j] & 0xF) | Int32((qh >> UInt32(j)) & 1) << 4
                 let hi = Int32(wq[j] >> 4) | Int32((qh >> UInt32(j + 16)) & 1) << 4
                 s += lo * Int32(aq[j]) + hi * Int32(aq[j + 16])
             }
-            sum += h(wb, 0) * h(ab, 0) * Float(s) + h(wb, 2) * h(ab, 2)
+            sum += h(wb, 0) * f(ab, 0) * Float(s) + h(wb, 2) * f(ab, 4)
         }
         return sum
     }
@@ -101,11 +104,11 @@ public enum QuantDot {
     public static func q8_0(_ w: UnsafeRawPointer, _ a: UnsafeRawPointer, _ n: Int) -> Float {
         var sum: Float = 0
         for b in 0..<(n / 32) {
-            let wb = w + b * 34, ab = a + b * 34
-            let wq = i8(wb + 2), aq = i8(ab + 2)
+            let wb = w + b * 34, ab = a + b * 36
+            let wq = i8(wb + 2), aq = i8(ab + 4)
             var s: Int32 = 0
             for j in 0..<32 { s += Int32(wq[j]) * Int32(aq[j]) }
-            sum += h(wb, 0) * h(ab, 0) * Float(s)
+            sum += h(wb, 0) * f(ab, 0) * Float(s)
         }
         return sum
     }

@@ -18,7 +18,7 @@ public final class Linear: @unchecked Sendable {
     private enum Storage {
         case f32([Float])
         case quantized(file: GGUFFile, weights: UnsafeRawPointer, type: GGMLType, rowBytes: Int,
-                       activation: GGMLType, activationRowBytes: Int, kernel: QuantDot.Kernel)
+                       activation: ActivationFormat, activationRowBytes: Int, kernel: QuantDot.Kernel)
         /// Placeholder for a missing tensor; the loader throws before a model can hold one.
         case missing
     }

@@ -28,3 +28,43 @@ final class SmolLM2Tests: XCTestCase {
         }
     }
 }
+
+extension SmolLM2Tests {
+    func testFastPathIsAsCloseToExactMathAsLlamaCpp() throws {
+        let g = try Fixtures.model(Fixtures.smolPath)
+        let model = try ModelRegistry.standard.load(gguf: g, mode: .fast, threads: 2)
+        var ours = 0.0, peer = 0.0, n = 0
+        for p in try prompts() {
+            let exact = try Fixtures.f32(Self.goldenDir + "logits_ref_last_\(p.name).f32")
+            let llama = try Fixtures.f32(Self.goldenDir + "logits_last_\(p.name).f32")
+            let logits = try model.forward(tokens: p.ids, cache: model.makeCache(maxTokens: 256))
+            var maxErr: Float = 0, sum = 0.0, peerSum = 0.0
+            for i in 0..<exact.count {
+                let e = abs(logits.last[logits.last.startIndex + i] - exact[i])
+                maxErr = max(maxErr, e)
+                sum += Double(e)
+                peerSum += Double(abs(llama[i] - exact[i]))
+            }
+            print("fast \(p.name): max |diff| \(maxErr), mean |diff| \(sum / Double(exact.count)), llama.cpp mean \(peerSum / Double(exact.count))")
+            ours += sum; peer += peerSum; n += exact.count
+            if p.margins.first.map({ $0 >= 0.5 }) ?? false {
+                XCTAssertEqual(argmax(logits.last), Int(p.greedy[0]), "top-1 of \(p.name)")
+            }
+        }
+        print("fast mean |diff| over all prompts: \(ours / Double(n)) vs llama.cpp \(peer / Double(n))")
+        XCTAssertLessThanOrEqual(ours, 1.1 * peer)
+    }
+
+    func testGreedyContinuationsMatchExactMath() throws {
+        let g = try Fixtures.model(Fixtures.smolPath)
+        for (mode, margin) in [(ComputeMode.reference, 0.1), (.fast, 0.5)] {
+            let model = try ModelRegistry.standard.load(gguf: g, mode: mode, threads: 2)
+            for p in try prompts() {
+                let k = comparablePrefix(p.margins, margin: margin)
+                let got = try greedy(model, prompt: p.ids, steps: k)
+                print("\(mode) greedy \(p.name): \(k) comparable steps")
+                XCTAssertEqual(got, Array(p.greedy.prefix(k)), "\(mode) \(p.name)")
+            }
+        }
+    }
+}
