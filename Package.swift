@@ -13,12 +13,14 @@ let package = Package(
         .executable(name: "owl", targets: ["owl"]),
         .library(name: "Checkpoint", targets: ["Checkpoint"]),
         .library(name: "Kernels", targets: ["Kernels"]),
+        .library(name: "Models", targets: ["Models"]),
     ],
     targets: [
         // C libraries from Debian's -dev packages (installed by scripts/setup.sh).
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib"),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3"),
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas"),
 
         // SHA-256 for the whole project (libcrypto, hardware SHA extensions).
         .target(name: "Digest", dependencies: ["CCrypto"]),
@@ -27,7 +29,9 @@ let package = Package(
         // Checkpoint formats: GGUF (read, write), safetensors, Hugging Face folders, the model catalog.
         .target(name: "Checkpoint", dependencies: ["Digest", "Support"], swiftSettings: optimized),
         // Numeric kernels: dequantization (scalar references), later SIMD matvec/matmul.
-        .target(name: "Kernels", dependencies: ["Checkpoint"], swiftSettings: optimized),
+        .target(name: "Kernels", dependencies: ["Checkpoint", "COpenBLAS"], swiftSettings: optimized),
+        // Language models: one file per architecture, the registry, the KV cache, perplexity.
+        .target(name: "Models", dependencies: ["Checkpoint", "Kernels"], swiftSettings: optimized),
         // The command line: thin commands over the modules.
         .executableTarget(name: "owl", dependencies: ["Checkpoint", "Kernels", "Digest", "Support"]),
 
@@ -37,5 +41,6 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Checkpoint", "TestSupport"]),
         // End-to-end tests of the `owl` binary (built first through the dependency).
         .testTarget(name: "CLITests", dependencies: ["owl", "TestSupport"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Kernels", "Checkpoint"], swiftSettings: optimized),
     ]
 )
