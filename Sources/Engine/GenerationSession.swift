@@ -1,5 +1,7 @@
 import Foundation
 import Models
+import Sampling
+import Tokenizer
 
 /// Limits and switches of one generation (the sampling chain is configured separately).
 public struct GenerationOptions: Sendable {
@@ -47,13 +49,13 @@ public struct GenerationResult: Sendable {
 /// so a chat turn does not recompute the conversation so far.
 public final class GenerationSession {
     public let model: any LanguageModel
-    public let tokenizer: any EngineTokenizer
+    public let tokenizer: any TextTokenizer
     public let cache: KVCache
     /// The tokens whose keys and values are in the cache, in order.
     public private(set) var tokens: [Int32] = []
 
     /// - Parameter contextLength: the context window (clamped to the model's training context).
-    public init(model: any LanguageModel, tokenizer: any EngineTokenizer, contextLength: Int) {
+    public init(model: any LanguageModel, tokenizer: any TextTokenizer, contextLength: Int) {
         self.model = model
         self.tokenizer = tokenizer
         self.cache = model.makeCache(maxTokens: contextLength)
@@ -79,14 +81,14 @@ public final class GenerationSession {
 
     /// Generates a continuation of `prompt` (the whole conversation so far, as token ids).
     /// - Parameters:
-    ///   - sampler: picks each token.
-    ///   - stop: stop strings filter, if any.
+    ///   - sampler: picks each token (its RNG and penalties advance).
+    ///   - stop: stop strings; nothing from a stop string on is emitted.
     ///   - isCancelled: polled between tokens; true ends the generation with `.cancelled`.
     ///   - onToken: called for each generated token, in order.
-    /// - Throws: `EngineError`, `ModelError`.
-    public func generate<S: TokenSampler>(prompt rawPrompt: [Int32], options: GenerationOptions, sampler: inout S,
-                                          stop: inout (any StopStringFilter)?, isCancelled: () -> Bool = { false },
-                                          onToken: (GeneratedToken) -> Void) throws -> GenerationResult {
+    /// - Throws: `EngineError`, `ModelError`, `SamplingError`.
+    public func generate(prompt rawPrompt: [Int32], options: GenerationOptions, sampler: Sampler,
+                         stop: [String] = [], isCancelled: () -> Bool = { false },
+                         onToken: (GeneratedToken) -> Void) throws -> GenerationResult {
         guard !rawPrompt.isEmpty else { throw EngineError.emptyPrompt }
         guard options.maxTokens >= 0 else { throw EngineError.invalidParameter("max tokens must be ≥ 0, got \(options.maxTokens)") }
         let prompt = try fit(rawPrompt, reserve: options.maxTokens, truncate: options.truncatePrompt)
@@ -106,30 +108,27 @@ public final class GenerationSession {
         result.timings.promptMilliseconds = clock.milliseconds
         clock.restart()
 
-        var utf8 = Utf8Assembler()
+        var detokenizer = tokenizer.makeStreamingDetokenizer(renderSpecial: false)
+        var stopMatcher = StopMatcher(stops: stop)
         var history = prompt
-        let eog = tokenizer.endOfGenerationTokens
+        let eog = tokenizer.endOfGenerationIDs
         var finish = FinishReason.length
-        var row = Array(logits.last)
         for step in 0..<options.maxTokens {
             if isCancelled() { finish = .cancelled; break }
+            let row = Array(logits.last)
+            let token = try sampler.sample(logits: row, history: history)
             var logprob: Float?
             var top: [(id: Int32, logprob: Float)] = []
             if options.logprobs > 0 {
-                (logprob, top) = (nil, Self.topLogprobs(row, k: options.logprobs))
+                let lp = try sampler.logprobs(of: token, logits: row, top: options.logprobs)
+                logprob = lp.logprob
+                top = lp.top.map { (id: $0.token, logprob: $0.logprob) }
+                result.logprobs.append((lp.logprob, top))
             }
-            let rawRow = options.logprobs > 0 ? row : []
-            let token = sampler.sample(logits: &row, history: history)
-            if options.logprobs > 0 {
-                logprob = Self.logprob(of: token, in: rawRow)
-                result.logprobs.append((logprob!, top))
-            }
-            if eog.contains(token) && !options.ignoreEOS { finish = .stop; break }
+            if eog.contains(Int(token)) && !options.ignoreEOS { finish = .stop; break }
             result.tokens.append(token)
             history.append(token)
-            var piece = utf8.append(tokenizer.bytes(of: token))
-            var stopped = false
-            if stop != nil { (piece, stopped) = stop!.feed(piece) }
+            let (piece, stopped) = stopMatcher.feed(detokenizer.append(Int(token)))
             result.text += piece
             onToken(GeneratedToken(id: token, text: piece, logprob: logprob, top: top))
             if stopped { finish = .stop; break }
@@ -137,11 +136,9 @@ public final class GenerationSession {
             if tokens.count >= contextLength { finish = .length; break }
             logits = try model.forward(tokens: [token], cache: cache)
             tokens.append(token)
-            row = Array(logits.last)
         }
         if finish != .stop {
-            var tail = utf8.flush()
-            if stop != nil { tail = stop!.feed(tail).emit + stop!.flush() }
+            let tail = stopMatcher.feed(detokenizer.finish()).emit + stopMatcher.flush()
             if !tail.isEmpty {
                 result.text += tail
                 onToken(GeneratedToken(id: -1, text: tail, logprob: nil, top: []))
@@ -151,30 +148,5 @@ public final class GenerationSession {
         result.timings.generatedTokens = result.tokens.count
         result.timings.generationMilliseconds = clock.milliseconds
         return result
-    }
-
-    /// log-softmax of `logits` at `token`, computed stably: x − max − log Σ exp(x − max).
-    static func logprob(of token: Int32, in logits: [Float]) -> Float {
-        let m = logits.max() ?? 0
-        var sum: Double = 0
-        for x in logits { sum += Double(expf(x - m)) }
-        return logits[Int(token)] - m - Float(log(sum))
-    }
-
-    /// The `k` most likely tokens with their log-probabilities, best first (ties to the lower id).
-    static func topLogprobs(_ logits: [Float], k: Int) -> [(id: Int32, logprob: Float)] {
-        let m = logits.max() ?? 0
-        var sum: Double = 0
-        for x in logits { sum += Double(expf(x - m)) }
-        let logZ = m + Float(log(sum))
-        var best: [(Int32, Float)] = []
-        for (i, x) in logits.enumerated() {
-            if best.count < k { best.append((Int32(i), x)); best.sort { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }; continue }
-            if x > best[k - 1].1 {
-                best[k - 1] = (Int32(i), x)
-                best.sort { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }
-            }
-        }
-        return best.map { (id: $0.0, logprob: $0.1 - logZ) }
     }
 }
