@@ -13,12 +13,15 @@ let package = Package(
         .executable(name: "owl", targets: ["owl"]),
         .library(name: "Checkpoint", targets: ["Checkpoint"]),
         .library(name: "Kernels", targets: ["Kernels"]),
+        .library(name: "Models", targets: ["Models"]),
+        .library(name: "Sampling", targets: ["Sampling"]),
     ],
     targets: [
         // C libraries from Debian's -dev packages (installed by scripts/setup.sh).
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib"),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3"),
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas"),
 
         // SHA-256 for the whole project (libcrypto, hardware SHA extensions).
         .target(name: "Digest", dependencies: ["CCrypto"]),
@@ -27,11 +30,17 @@ let package = Package(
         // Checkpoint formats: GGUF (read, write), safetensors, Hugging Face folders, the model catalog.
         .target(name: "Checkpoint", dependencies: ["Digest", "Support"], swiftSettings: optimized),
         // Numeric kernels: dequantization (scalar references), later SIMD matvec/matmul.
-        .target(name: "Kernels", dependencies: ["Checkpoint"], swiftSettings: optimized),
+        .target(name: "Kernels", dependencies: ["Checkpoint", "COpenBLAS"], swiftSettings: optimized),
+        // Model architectures: config + weights + forward, one file per architecture.
+        .target(name: "Models", dependencies: ["Checkpoint", "Kernels"], swiftSettings: optimized),
+        // Logit processors, samplers, the seeded RNG and stop-string matching; no dependencies.
+        .target(name: "Sampling", swiftSettings: optimized),
         // The command line: thin commands over the modules.
         .executableTarget(name: "owl", dependencies: ["Checkpoint", "Kernels", "Digest", "Support"]),
 
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Kernels", "Digest"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Checkpoint"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Checkpoint", "Kernels"], exclude: ["Fixtures"]),
+        .testTarget(name: "SamplingTests", dependencies: ["Sampling"]),
     ]
 )
