@@ -83,22 +83,27 @@ public final class Sampler {
     func draw() -> Int {
         let c = candidates
         guard c.count > 1 else { return 0 }
-        var m = -Float.infinity
-        for i in 0..<c.count { m = max(m, c.logits[i]) }
+        let m = c.maxLogit()
         guard m > -.infinity else { return 0 }  // everything banned: fall back to the first
-        var total: Float = 0
-        for i in 0..<c.count { total += expf(c.logits[i] - m) }
+        let total = FastExp.sum(c.logits, count: c.count, minus: m)
         let u = rng.nextUnitFloat() * total
         var cumulative: Float = 0
         var last = 0
-        for i in 0..<c.count {
-            let w = expf(c.logits[i] - m)
-            guard w > 0 else { continue }
-            cumulative += w
-            last = i
-            if cumulative > u { return i }
+        var i = 0
+        while i < c.count {
+            // Eight weights at a time, accumulated in order.
+            let n = min(8, c.count - i)
+            var chunk = SIMD8<Float>(repeating: -.infinity)
+            for j in 0..<n { chunk[j] = c.logits[i + j] }
+            let w = FastExp.exp(chunk - m)
+            for j in 0..<n where w[j] > 0 {
+                cumulative += w[j]
+                last = i + j
+                if cumulative > u { return i + j }
+            }
+            i += 8
         }
-        return last
+        return last  // rounding: u landed past the last cumulative sum
     }
 }
 

@@ -8,6 +8,8 @@ public final class TokenCandidates {
     public let capacity: Int
     let ids: UnsafeMutablePointer<Int32>
     let logits: UnsafeMutablePointer<Float>
+    /// Per-entry scratch for processors (top-p's histogram bucket of each entry).
+    let tags: UnsafeMutablePointer<UInt16>
     public internal(set) var count: Int = 0
     public internal(set) var isIdentityOrder = false
     public internal(set) var isSortedDescending = false
@@ -16,6 +18,7 @@ public final class TokenCandidates {
         self.capacity = max(1, capacity)
         ids = .allocate(capacity: self.capacity)
         logits = .allocate(capacity: self.capacity)
+        tags = .allocate(capacity: self.capacity)
     }
 
     /// A set holding `logits` for tokens `0..<logits.count` (for tests and one-off use).
@@ -27,6 +30,7 @@ public final class TokenCandidates {
     deinit {
         ids.deallocate()
         logits.deallocate()
+        tags.deallocate()
     }
 
     /// Resets to the whole vocabulary in id order with the model's logits (at most `capacity`).
@@ -74,21 +78,41 @@ public final class TokenCandidates {
         return best
     }
 
+    /// Swaps two entries (token, logit and tag).
     @inline(__always)
     func swapAt(_ i: Int, _ j: Int) {
-        let id = ids[i], l = logits[i]
-        ids[i] = ids[j]; logits[i] = logits[j]
-        ids[j] = id; logits[j] = l
+        let id = ids[i], l = logits[i], t = tags[i]
+        ids[i] = ids[j]; logits[i] = logits[j]; tags[i] = tags[j]
+        ids[j] = id; logits[j] = l; tags[j] = t
     }
 
-    /// Moves the `k` largest logits to the front, sorted descending, in O(n log k) with a size-k min-heap
-    /// built in place at the front: most elements cost one comparison with the heap's root.
-    /// Ties keep no particular order beyond "larger logit first".
+    /// Moves the `k` largest logits to the front, sorted descending, in O(n log k) (see `select`).
     func selectTop(_ k: Int) {
         let k = min(k, count)
+        guard k > 0, !isSortedDescending else { return }
+        select(k, in: 0..<count)
+        isIdentityOrder = false
+        isSortedDescending = k == count
+        sortedPrefix = k
+    }
+
+    /// Moves the `k` largest of `range` to its start, sorted descending: a size-k min-heap built in
+    /// place at the start of the range, so most elements cost one comparison with the heap's root,
+    /// then a heap sort of those k. Equal logits order by ascending id.
+    func select(_ k: Int, in range: Range<Int>) {
+        let k = min(k, range.count)
         guard k > 0 else { return }
-        if isSortedDescending { return }
-        // Heap order on the front k: logits[parent] ≤ logits[child] (min at index 0).
+        let ids = self.ids + range.lowerBound, logits = self.logits + range.lowerBound
+        // Strict order: lower logit first, then higher id (so equal logits prefer the lower id).
+        @inline(__always) func less(_ a: Int, _ b: Int) -> Bool {
+            logits[a] < logits[b] || (logits[a] == logits[b] && ids[a] > ids[b])
+        }
+        @inline(__always) func swap(_ a: Int, _ b: Int) {
+            let id = ids[a], l = logits[a]
+            ids[a] = ids[b]; logits[a] = logits[b]
+            ids[b] = id; logits[b] = l
+        }
+        // Heap order: logits[parent] ≤ logits[child] (the minimum at index 0).
         func siftDown(_ start: Int, _ end: Int) {
             var root = start
             while true {
@@ -96,29 +120,22 @@ public final class TokenCandidates {
                 if left >= end { return }
                 var smallest = left
                 if left + 1 < end, less(left + 1, left) { smallest = left + 1 }
-                if less(smallest, root) { swapAt(smallest, root); root = smallest } else { return }
+                if less(smallest, root) { swap(smallest, root); root = smallest } else { return }
             }
-        }
-        // Strict order: lower logit first, then higher id (so equal logits prefer the lower id).
-        func less(_ a: Int, _ b: Int) -> Bool {
-            logits[a] < logits[b] || (logits[a] == logits[b] && ids[a] > ids[b])
         }
         var i = k / 2
         while i > 0 { i -= 1; siftDown(i, k) }
-        for j in k..<count where less(0, j) {
-            swapAt(0, j)
+        for j in k..<range.count where less(0, j) {
+            swap(0, j)
             siftDown(0, k)
         }
-        // Heap sort the front k into descending order (pop the minimum to the back).
+        // Heap sort the k into descending order (pop the minimum to the back).
         var end = k
         while end > 1 {
             end -= 1
-            swapAt(0, end)
+            swap(0, end)
             siftDown(0, end)
         }
-        isIdentityOrder = false
-        isSortedDescending = k == count
-        sortedPrefix = k
     }
 
     /// After `selectTop(k)`, the first `sortedPrefix` entries are the largest, sorted descending.
@@ -152,12 +169,16 @@ public final class TokenCandidates {
     /// log Σ exp(logit) over the current set, computed stably around the maximum.
     func logSumExp() -> Float {
         guard count > 0 else { return -.infinity }
+        let m = maxLogit()
+        if m == -.infinity { return m }
+        return m + logf(FastExp.sum(logits, count: count, minus: m))
+    }
+
+    /// The largest logit (-infinity when empty).
+    func maxLogit() -> Float {
         var m = -Float.infinity
         for i in 0..<count { m = max(m, logits[i]) }
-        if m == -.infinity { return m }
-        var s: Float = 0
-        for i in 0..<count { s += expf(logits[i] - m) }
-        return m + logf(s)
+        return m
     }
 }
 
