@@ -37,6 +37,9 @@ public struct BERTConfig: Sendable, Equatable {
     /// `layer_norm_eps` / `bert.attention.layer_norm_epsilon` (default 1e-12).
     public var layerNormEps: Float
     public var pooling: BERTPooling
+    /// Longest input the embedding model is meant for, in tokens with [CLS]/[SEP]: `max_seq_length`
+    /// of sentence_bert_config.json (256 for MiniLM), else `maxPositions`. Tokenizers truncate to it.
+    public var maxSequenceLength: Int
 
     public var headDim: Int { hiddenSize / headCount }
 
@@ -52,6 +55,7 @@ public struct BERTConfig: Sendable, Equatable {
         self.typeVocabSize = typeVocabSize
         self.layerNormEps = layerNormEps
         self.pooling = pooling
+        self.maxSequenceLength = maxPositions
     }
 
     /// Reads `config.json` and the sentence-transformers files beside it (`modules.json`,
@@ -89,6 +93,13 @@ public struct BERTConfig: Sendable, Equatable {
                   typeVocabSize: try int("type_vocab_size", default: 2), layerNormEps: eps,
                   pooling: try Self.pooling(folder: folder))
         try validate(path: path)
+        if let st = try folder.json("sentence_bert_config.json") as? [String: Any], let n = st["max_seq_length"] as? Int {
+            guard n >= 1 else {
+                throw BERTError.badConfig(path: folder.path + "/sentence_bert_config.json", key: "max_seq_length",
+                                          message: "must be positive, got \(n)")
+            }
+            maxSequenceLength = min(n, maxPositions)
+        }
     }
 
     /// Reads the `bert.*` metadata of a GGUF file. Pooling follows `bert.pooling_type` (1 mean, 2 CLS;

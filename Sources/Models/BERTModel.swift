@@ -55,14 +55,7 @@ public final class BERTModel: Sendable {
     /// - Returns: `batch.count` vectors of `dimension` floats, in input order.
     /// - Throws: `BERTError.tokenOutOfRange` or `.sequenceTooLong` before any work is done.
     public func encode(batch: [[Int32]], threads: Int = 1, pooling: BERTPooling? = nil) throws -> [[Float]] {
-        for ids in batch {
-            guard ids.count <= config.maxPositions else {
-                throw BERTError.sequenceTooLong(length: ids.count, maximum: config.maxPositions)
-            }
-            if let bad = ids.first(where: { $0 < 0 || Int($0) >= config.vocabSize }) {
-                throw BERTError.tokenOutOfRange(id: bad, vocabSize: config.vocabSize)
-            }
-        }
+        for ids in batch { try validate(ids) }
         let pooling = pooling ?? config.pooling
         let h = config.hiddenSize
         let out = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(1, batch.count * h))
@@ -95,7 +88,7 @@ public final class BERTModel: Sendable {
 
     /// The last hidden states of one sequence, `(ids.count, hidden)` row-major (before pooling).
     public func hiddenStates(_ ids: [Int32]) throws -> [Float] {
-        _ = try encode(batch: [ids])  // validates
+        try validate(ids)
         var states = [Float](repeating: 0, count: ids.count * config.hiddenSize)
         states.withUnsafeMutableBufferPointer { buf in
             let scratch = BERTScratch(config: config, lengths: [ids.count])
@@ -104,6 +97,15 @@ public final class BERTModel: Sendable {
             scratch.deallocate()
         }
         return states
+    }
+
+    func validate(_ ids: [Int32]) throws {
+        guard ids.count <= config.maxPositions else {
+            throw BERTError.sequenceTooLong(length: ids.count, maximum: config.maxPositions)
+        }
+        if let bad = ids.first(where: { $0 < 0 || Int($0) >= config.vocabSize }) {
+            throw BERTError.tokenOutOfRange(id: bad, vocabSize: config.vocabSize)
+        }
     }
 
     /// Contiguous groups of sequences with roughly equal token counts (attention makes cost grow a bit

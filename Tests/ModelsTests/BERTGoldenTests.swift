@@ -20,9 +20,12 @@ final class BERTGoldenTests: XCTestCase {
 
     func testConfigAndPoolingFromFolder() throws {
         let m = try model()
-        XCTAssertEqual(m.config, BERTConfig(vocabSize: 30522, hiddenSize: 384, intermediateSize: 1536, layerCount: 6,
-                                            headCount: 12, maxPositions: 512, typeVocabSize: 2, layerNormEps: 1e-12,
-                                            pooling: BERTPooling(mode: .mean, normalize: true)))
+        var expected = BERTConfig(vocabSize: 30522, hiddenSize: 384, intermediateSize: 1536, layerCount: 6,
+                                  headCount: 12, maxPositions: 512, typeVocabSize: 2, layerNormEps: 1e-12,
+                                  pooling: BERTPooling(mode: .mean, normalize: true))
+        expected.maxSequenceLength = 256  // sentence_bert_config.json
+        XCTAssertEqual(m.config, expected)
+        XCTAssertEqual(m.dimension, 384)
     }
 
     /// Every golden embedding, each input encoded alone (as the goldens were made).
