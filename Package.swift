@@ -13,6 +13,8 @@ let package = Package(
         .executable(name: "owl", targets: ["owl"]),
         .library(name: "Checkpoint", targets: ["Checkpoint"]),
         .library(name: "Kernels", targets: ["Kernels"]),
+        .library(name: "Models", targets: ["Models"]),
+        .library(name: "Sampling", targets: ["Sampling"]),
         .library(name: "Tokenizer", targets: ["Tokenizer"]),
     ],
     targets: [
@@ -20,6 +22,7 @@ let package = Package(
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib"),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3"),
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas"),
 
         // SHA-256 for the whole project (libcrypto, hardware SHA extensions).
         .target(name: "Digest", dependencies: ["CCrypto"]),
@@ -28,14 +31,24 @@ let package = Package(
         // Checkpoint formats: GGUF (read, write), safetensors, Hugging Face folders, the model catalog.
         .target(name: "Checkpoint", dependencies: ["Digest", "Support"], swiftSettings: optimized),
         // Numeric kernels: dequantization (scalar references), later SIMD matvec/matmul.
-        .target(name: "Kernels", dependencies: ["Checkpoint"], swiftSettings: optimized),
+        .target(name: "Kernels", dependencies: ["Checkpoint", "COpenBLAS"], swiftSettings: optimized),
+        // Language models: one file per architecture (Llama, Gemma 3, BERT), the registry, the KV cache, perplexity.
+        .target(name: "Models", dependencies: ["Checkpoint", "Kernels"], swiftSettings: optimized),
+        // Logit processors, samplers, the seeded RNG and stop-string matching; no dependencies.
+        .target(name: "Sampling", swiftSettings: optimized),
         // Tokenizers built from checkpoint metadata: byte-level BPE, SentencePiece BPE, WordPiece.
         .target(name: "Tokenizer", dependencies: ["Checkpoint"], swiftSettings: optimized),
         // The command line: thin commands over the modules.
         .executableTarget(name: "owl", dependencies: ["Checkpoint", "Kernels", "Digest", "Support", "Tokenizer"]),
 
-        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Kernels", "Digest"]),
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Checkpoint"]),
+        // Test helpers shared by the test targets: temporary folders, Python oracles, seeded RNG.
+        .target(name: "TestSupport", dependencies: ["Checkpoint"], path: "Sources/TestSupport"),
+        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Kernels", "Digest", "TestSupport"], exclude: ["Corpus"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Checkpoint", "TestSupport"]),
+        // End-to-end tests of the `owl` binary (built first through the dependency).
+        .testTarget(name: "CLITests", dependencies: ["owl", "TestSupport"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Kernels", "Checkpoint"], exclude: ["Fixtures"], swiftSettings: optimized),
+        .testTarget(name: "SamplingTests", dependencies: ["Sampling"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Checkpoint"]),
     ]
 )

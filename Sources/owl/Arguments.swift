@@ -42,6 +42,20 @@ struct Arguments {
         return value
     }
 
+    /// The first occurrence of a repeatable option (removing it); call until nil to collect them all.
+    mutating func optionOnce(_ name: String) throws -> String? {
+        guard let i = items.firstIndex(where: { $0 == name || $0.hasPrefix(name + "=") }) else { return nil }
+        if items[i] == name {
+            guard i + 1 < items.count else { throw CLIError.usage(command, "\(name) needs a value") }
+            let v = items[i + 1]
+            items.removeSubrange(i...(i + 1))
+            return v
+        }
+        let v = String(items[i].dropFirst(name.count + 1))
+        items.remove(at: i)
+        return v
+    }
+
     /// An integer option within `range`.
     mutating func int(_ names: String..., in range: ClosedRange<Int> = Int.min...Int.max) throws -> Int? {
         guard let raw = try option(names) else { return nil }

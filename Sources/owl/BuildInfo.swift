@@ -1,7 +1,15 @@
-/// Facts about this build, filled in by the Makefile at build time where possible.
+/// Facts about this build.
 enum BuildInfo {
-    /// The git commit this binary was built from (written to GitCommit.swift by the Makefile).
-    static var commit: String { gitCommit }
+    /// The git commit this binary was built from. The Makefile writes GitCommit.swift (ignored by git)
+    /// and builds with `-DOWL_GIT_COMMIT`; a plain `swift build` says "unknown".
+    static var commit: String {
+        #if OWL_GIT_COMMIT
+        return gitCommit
+        #else
+        return "unknown"
+        #endif
+    }
+
     /// The kernel path selected for this CPU (the Kernels module reports it once SIMD paths exist).
     static var kernelPath: String { "scalar" }
 }

@@ -18,7 +18,11 @@ struct CLIContext {
     let locator: ModelLocatorBox
     /// True when stderr is a terminal (progress bars draw only then).
     let stderrIsTerminal: Bool
+    /// True when stdin is a terminal (interactive prompts show then).
+    let stdinIsTerminal: Bool
 
     func out(_ s: String) { FileHandle.standardOutput.write(Data((s + "\n").utf8)) }
     func err(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
+    /// Writes `s` to stdout at once, without a newline (streamed tokens).
+    func write(_ s: String) { if !s.isEmpty { FileHandle.standardOutput.write(Data(s.utf8)) } }
 }

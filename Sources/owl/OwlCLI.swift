@@ -13,7 +13,7 @@ enum OwlCLI {
     static func main(_ argv: [String], environment: [String: String]) -> Int32 {
         let context = CLIContext(environment: environment,
                                  locator: ModelLocatorBox(locator: .fromEnvironment(environment)),
-                                 stderrIsTerminal: isatty(2) == 1)
+                                 stderrIsTerminal: isatty(2) == 1, stdinIsTerminal: isatty(0) == 1)
         guard let first = argv.first, first != "--help", first != "-h", first != "help" || argv.count == 1 else {
             if argv.count == 2, argv[0] == "help", let c = CommandRegistry.find(argv[1]) { context.out(c.help); return 0 }
             context.out(usage())

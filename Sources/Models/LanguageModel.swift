@@ -1,0 +1,68 @@
+import Checkpoint
+
+/// How weights are stored and multiplied.
+public enum ComputeMode: String, Sendable, CaseIterable {
+    /// Weights dequantized to F32 at load; F32 math throughout (OpenBLAS GEMM). Matches an exact
+    /// float64 reference to about 1e-4 in the logits; uses 4 bytes per weight.
+    case reference
+    /// Weights stay quantized in the memory-mapped file; activations are rounded to 8-bit blocks
+    /// and multiplied with integer dot products, like llama.cpp. Types without a quantized kernel
+    /// fall back to F32.
+    case fast
+}
+
+/// Options for `ModelRegistry.load`.
+public struct LoadOptions: Sendable {
+    public var mode: ComputeMode
+    /// Worker threads for matrix products and attention.
+    public var threads: Int
+
+    public init(mode: ComputeMode = .fast, threads: Int = 1) {
+        self.mode = mode
+        self.threads = max(1, threads)
+    }
+}
+
+/// Logits of one forward call: `positions` rows of `vocabularySize` values, token-major.
+public struct Logits: Sendable {
+    public let vocabularySize: Int
+    /// Number of rows: the number of input tokens, or 1 when only the last position was asked for.
+    public let positions: Int
+    public let values: [Float]
+
+    public init(vocabularySize: Int, positions: Int, values: [Float]) {
+        self.vocabularySize = vocabularySize
+        self.positions = positions
+        self.values = values
+    }
+
+    /// Row `i` (0-based among the returned positions).
+    public func row(_ i: Int) -> ArraySlice<Float> { values[(i * vocabularySize)..<((i + 1) * vocabularySize)] }
+
+    /// The last position's logits (the ones that predict the next token).
+    public var last: ArraySlice<Float> { row(positions - 1) }
+}
+
+/// A decoder-only language model: token ids in, next-token logits out, state in a `KVCache`.
+public protocol LanguageModel: AnyObject, Sendable {
+    /// Hyperparameters read from the checkpoint.
+    var config: ModelConfig { get }
+
+    /// An empty cache for up to `maxTokens` positions (clamped to the model's context length).
+    func makeCache(maxTokens: Int) -> KVCache
+
+    /// Appends `tokens` to the sequence in `cache` (one batch; the cache grows by `tokens.count`)
+    /// and returns logits.
+    /// - Parameters:
+    ///   - wantAllLogits: logits for every input position (perplexity) instead of the last only.
+    /// - Throws: `ModelError.contextFull` (the cache is unchanged), `.invalidToken`, `.emptyInput`,
+    ///   `.cacheMismatch`.
+    func forward(tokens: [Int32], cache: KVCache, wantAllLogits: Bool) throws -> Logits
+}
+
+extension LanguageModel {
+    /// Last-position logits of `tokens` appended to `cache`.
+    public func forward(tokens: [Int32], cache: KVCache) throws -> Logits {
+        try forward(tokens: tokens, cache: cache, wantAllLogits: false)
+    }
+}

@@ -1,0 +1,141 @@
+import Checkpoint
+import Kernels
+
+/// A weight matrix `W` (`rows × cols`, one output per row) applied as `Y = X·Wᵀ` to a batch of tokens.
+///
+/// Reference mode owns an F32 copy of the dequantized weights and multiplies with OpenBLAS.
+/// Fast mode points into the memory-mapped file (zero copy), rounds each activation row to the
+/// 8-bit format that pairs with the weight type and uses the integer `QuantDot` kernels; weight types
+/// without such a kernel (F32, F16, …) are dequantized once and take the F32 path.
+public final class Linear: @unchecked Sendable {
+    public let name: String
+    /// Output features.
+    public let rows: Int
+    /// Input features.
+    public let cols: Int
+    private let storage: Storage
+
+    private enum Storage {
+        case f32([Float])
+        case quantized(file: GGUFFile, weights: UnsafeRawPointer, type: GGMLType, rowBytes: Int,
+                       activation: ActivationFormat, activationRowBytes: Int, kernel: QuantDot.Kernel)
+        /// Placeholder for a missing tensor; the loader throws before a model can hold one.
+        case missing
+    }
+
+    /// The weight type of the quantized path, or nil when this layer multiplies in F32.
+    public var quantizedType: GGMLType? {
+        if case .quantized(_, _, let t, _, _, _, _) = storage { return t }
+        return nil
+    }
+
+    init(name: String, rows: Int, cols: Int, info: TensorInfo, file: GGUFFile, mode: ComputeMode) throws {
+        self.name = name
+        self.rows = rows
+        self.cols = cols
+        if mode == .fast, let act = QuantizeActivations.activationType(for: info.type),
+           let kernel = QuantDot.kernel(for: info.type), cols % act.blockSize == 0,
+           let rowBytes = info.type.byteCount(elements: cols), let actBytes = act.byteCount(elements: cols),
+           let base = file.data(of: info).baseAddress {
+            storage = .quantized(file: file, weights: base, type: info.type, rowBytes: rowBytes,
+                                 activation: act, activationRowBytes: actBytes, kernel: kernel)
+        } else {
+            storage = .f32(try Dequantize.toF32(info, data: file.data(of: info)))
+        }
+    }
+
+    private init(missing name: String) {
+        self.name = name
+        rows = 0
+        cols = 0
+        storage = .missing
+    }
+
+    static func missing(_ name: String) -> Linear { Linear(missing: name) }
+
+    /// `y[t·rows + r] = Σₖ W[r, k] · x[t·cols + k]` for `tokens` rows of `x`.
+    func apply(_ x: UnsafePointer<Float>, tokens: Int, _ y: UnsafeMutablePointer<Float>, parallel: Parallel) {
+        switch storage {
+        case .f32(let w):
+            w.withUnsafeBufferPointer { wb in
+                guard let wp = wb.baseAddress else { return }
+                Matmul.blas(w: wp, x: x, y: y, rows: rows, cols: cols, tokens: tokens)
+            }
+        case .quantized(_, let weights, _, let rowBytes, let act, let actBytes, let kernel):
+            let a = UnsafeMutableRawPointer.allocate(byteCount: tokens * actBytes, alignment: 64)
+            defer { a.deallocate() }
+            for t in 0..<tokens {
+                QuantizeActivations.quantize(x + t * cols, to: act, a + t * actBytes, count: cols)
+            }
+            let (rows, cols) = (self.rows, self.cols)
+            parallel.run { thread, threads in
+                Matmul.quantized(kernel: kernel, w: weights, rowBytes: rowBytes, a: a, activationRowBytes: actBytes,
+                                 y: y, rows: rows, cols: cols, tokens: tokens, thread: thread, threads: threads)
+            }
+        case .missing:
+            break
+        }
+    }
+}
+
+/// Loads tensors by name for one model, checking shapes and collecting every missing name so the
+/// error lists them all at once.
+struct WeightLoader {
+    let file: GGUFFile
+    let mode: ComputeMode
+    private(set) var missing: [String] = []
+
+    init(file: GGUFFile, mode: ComputeMode) {
+        self.file = file
+        self.mode = mode
+    }
+
+    private mutating func find(_ name: String, shape: [Int]) throws -> TensorInfo? {
+        guard let info = file.tensor(named: name) else { missing.append(name); return nil }
+        // A 1-D vector may be stored as [n] or [n, 1].
+        let actual = info.shape.count > shape.count && info.shape[shape.count...].allSatisfy({ $0 == 1 })
+            ? Array(info.shape[..<shape.count]) : info.shape
+        guard actual == shape else {
+            throw ModelError.badShape(path: file.path, tensor: name, expected: shape, actual: info.shape)
+        }
+        return info
+    }
+
+    /// A `rows × cols` matrix (ggml shape `[cols, rows]`).
+    mutating func linear(_ name: String, rows: Int, cols: Int) throws -> Linear {
+        guard let info = try find(name, shape: [cols, rows]) else { return .missing(name) }
+        return try Linear(name: name, rows: rows, cols: cols, info: info, file: file, mode: mode)
+    }
+
+    /// A vector of `count` values, dequantized.
+    mutating func vector(_ name: String, count: Int) throws -> [Float] {
+        guard let info = try find(name, shape: [count]) else { return [] }
+        return try Dequantize.toF32(info, data: file.data(of: info))
+    }
+
+    /// Whether a tensor exists (for optional tensors such as `output.weight`).
+    func has(_ name: String) -> Bool { file.tensor(named: name) != nil }
+
+    /// Throws `ModelError.missingTensors` when any requested tensor was absent.
+    func finish() throws {
+        if !missing.isEmpty { throw ModelError.missingTensors(path: file.path, names: missing) }
+    }
+}
+
+/// Token embedding rows, dequantized on demand from the (possibly quantized) table.
+struct Embedding: @unchecked Sendable {
+    let file: GGUFFile
+    let info: TensorInfo
+    let width: Int
+    let count: Int
+
+    /// Writes row `id` (`width` values) times `scale` to `out`.
+    func lookup(_ id: Int, scale: Float, into out: UnsafeMutablePointer<Float>) throws {
+        guard let rowBytes = info.type.byteCount(elements: width) else { return }
+        let data = file.data(of: info)
+        let src = UnsafeRawBufferPointer(rebasing: data[(id * rowBytes)..<((id + 1) * rowBytes)])
+        try Dequantize.toF32(info.type, src: src, dst: UnsafeMutableBufferPointer(start: out, count: width),
+                             count: width, tensor: info.name)
+        if scale != 1 { for i in 0..<width { out[i] *= scale } }
+    }
+}
