@@ -49,6 +49,6 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["owl", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Kernels", "Checkpoint"], exclude: ["Fixtures"], swiftSettings: optimized),
         .testTarget(name: "SamplingTests", dependencies: ["Sampling"]),
-        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Checkpoint"]),
+        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Checkpoint", "TestSupport"]),
     ]
 )

@@ -1,18 +1,6 @@
 import Foundation
+import TestSupport
 import XCTest
-
-/// A small seeded generator (SplitMix64) so generated cases are reproducible.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E9B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Generated text: mixed scripts, accents, punctuation, emoji, whitespace runs, long words, special-token text.
 enum RandomText {
@@ -45,9 +33,13 @@ enum RandomText {
 }
 
 /// Runs a Python oracle under scripts/ with JSON on stdin (a list of strings) and JSON on stdout (a list of
-/// id lists). Skips when python3 or its packages are missing.
+/// id lists). Fails when python3 or its packages are missing (run `make test-deps`), unless
+/// OWL_SKIP_PYTHON_ORACLES=1, as the other oracles do.
 enum PythonOracle {
     static func run(script: String, args: [String], inputs: [String]) throws -> [[Int]] {
+        if ProcessInfo.processInfo.environment["OWL_SKIP_PYTHON_ORACLES"] == "1" {
+            throw XCTSkip("Python oracles disabled by OWL_SKIP_PYTHON_ORACLES=1")
+        }
         let path = Fixtures.repoRoot + "/scripts/" + script
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -56,18 +48,15 @@ enum PythonOracle {
         p.standardInput = stdin
         p.standardOutput = stdout
         p.standardError = stderr
-        do { try p.run() } catch { throw XCTSkip("python3 is not available: \(error)") }
+        try p.run()
         let payload = try JSONSerialization.data(withJSONObject: inputs)
         stdin.fileHandleForWriting.write(payload)
         try stdin.fileHandleForWriting.close()
         let out = stdout.fileHandleForReading.readDataToEndOfFile()
         let err = stderr.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        if p.terminationStatus == 3 {
-            throw XCTSkip("oracle unavailable: \(String(decoding: err, as: UTF8.self)) (run `make test-deps`)")
-        }
         guard p.terminationStatus == 0 else {
-            XCTFail("oracle failed: \(String(decoding: err, as: UTF8.self))")
+            XCTFail("oracle failed (run `make test-deps`): \(String(decoding: err, as: UTF8.self))")
             return []
         }
         let obj = try JSONSerialization.jsonObject(with: out) as? [[NSNumber]] ?? []
