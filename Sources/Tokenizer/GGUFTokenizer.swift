@@ -53,8 +53,9 @@ public final class GGUFTokenizer: TextTokenizer, Sendable {
             }
             if modelName == "gpt2" { v.bos = 11; v.eos = 11 }
             addBOS = modelName == "gemma4"
-            clean = !["smollm", "deepseek-llm", "deepseek-coder", "qwen2", "deepseek-r1-qwen", "stablelm2", "qwen35", "command-r",
-                      "refact", "poro-chat", "viking", "tekken", "mpt", "olmo"].contains(pre)
+            // llama.cpp cleans up spaces around punctuation when decoding, except for these pre-tokenizers.
+            clean = !["smollm", "deepseek-llm", "deepseek-coder", "qwen2", "deepseek-r1-qwen", "qwen35", "command-r",
+                      "poro-chat", "viking", "tekken", "trillion", "granite-docling", "hunyuan"].contains(pre)
             model = .bpe(BPEModel(tokens: tokens, tokenIDs: v.tokenIDs, merges: merges, ignoreMerges: kind.ignoresMerges,
                                  byteLevel: kind.byteLevel), kind)
             self.kind = kind.byteLevel ? "byte-level BPE (\(pre))" : "SentencePiece-style BPE (\(pre))"
