@@ -131,3 +131,21 @@ final class StreamingDetokenizerTests: XCTestCase {
         XCTAssertEqual(d.finish(), "")
     }
 }
+
+/// llama.cpp's `clean_up_tokenization_spaces` passes (GPT-2 and BERT decoding).
+final class CleanUpSpacesTests: XCTestCase {
+    func testCases() {
+        let cases: [(String, String)] = [
+            ("Hello , world !", "Hello, world!"),
+            ("a . b ?", "a. b?"),
+            ("it ' s", "it's"),
+            ("he 's she 'm we 're they 've", "he's she'm we're they've"),
+            ("don 't we 'll I 'd", "don 't we 'll I 'd"),
+            (" ,", ","),
+            ("", ""),
+        ]
+        for (input, want) in cases {
+            XCTAssertEqual(String(decoding: GGUFTokenizer.cleanUpSpaces(Array(input.utf8)), as: UTF8.self), want, input)
+        }
+    }
+}
