@@ -36,7 +36,7 @@ models:
 
 test-deps:
 	@python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r scripts/test-requirements.txt
-	@bash scripts/fetch-llama-vocab.sh || echo "llama.cpp vocab fixtures unavailable (offline?); TokenizerTests will skip them"
+	@bash scripts/fetch-llama-vocab.sh
 
 clean:
 	rm -rf .build
