@@ -17,15 +17,14 @@ public final class Linear: @unchecked Sendable {
 
     private enum Storage {
         case f32([Float])
-        case quantized(file: GGUFFile, weights: UnsafeRawPointer, type: GGMLType, rowBytes: Int,
-                       activation: ActivationFormat, activationRowBytes: Int, kernel: QuantDot.Kernel)
+        case quantized(file: GGUFFile, weights: UnsafeRawPointer, type: GGMLType, rowBytes: Int, group: Int)
         /// Placeholder for a missing tensor; the loader throws before a model can hold one.
         case missing
     }
 
     /// The weight type of the quantized path, or nil when this layer multiplies in F32.
     public var quantizedType: GGMLType? {
-        if case .quantized(_, _, let t, _, _, _, _) = storage { return t }
+        if case .quantized(_, _, let t, _, _) = storage { return t }
         return nil
     }
 
@@ -33,12 +32,9 @@ public final class Linear: @unchecked Sendable {
         self.name = name
         self.rows = rows
         self.cols = cols
-        if mode == .fast, let act = QuantizeActivations.activationType(for: info.type),
-           let kernel = QuantDot.kernel(for: info.type), cols % act.blockSize == 0,
-           let rowBytes = info.type.byteCount(elements: cols), let actBytes = act.byteCount(elements: cols),
-           let base = file.data(of: info).baseAddress {
-            storage = .quantized(file: file, weights: base, type: info.type, rowBytes: rowBytes,
-                                 activation: act, activationRowBytes: actBytes, kernel: kernel)
+        if mode == .fast, let group = QuantMatmul.groupSize(info.type), cols % info.type.blockSize == 0,
+           let rowBytes = info.type.byteCount(elements: cols), let base = file.data(of: info).baseAddress {
+            storage = .quantized(file: file, weights: base, type: info.type, rowBytes: rowBytes, group: group)
         } else {
             storage = .f32(try Dequantize.toF32(info, data: file.data(of: info)))
         }
@@ -61,16 +57,14 @@ public final class Linear: @unchecked Sendable {
                 guard let wp = wb.baseAddress else { return }
                 Matmul.blas(w: wp, x: x, y: y, rows: rows, cols: cols, tokens: tokens)
             }
-        case .quantized(_, let weights, _, let rowBytes, let act, let actBytes, let kernel):
-            let a = UnsafeMutableRawPointer.allocate(byteCount: tokens * actBytes, alignment: 64)
+        case .quantized(_, let weights, let type, let rowBytes, let group):
+            let a = QuantMatmul.Activations(tokens: tokens, cols: cols, group: group)
             defer { a.deallocate() }
-            for t in 0..<tokens {
-                QuantizeActivations.quantize(x + t * cols, to: act, a + t * actBytes, count: cols)
-            }
-            let (rows, cols) = (self.rows, self.cols)
+            QuantMatmul.quantize(x, for: type, into: a)
+            let rows = self.rows
             parallel.run { thread, threads in
-                Matmul.quantized(kernel: kernel, w: weights, rowBytes: rowBytes, a: a, activationRowBytes: actBytes,
-                                 y: y, rows: rows, cols: cols, tokens: tokens, thread: thread, threads: threads)
+                QuantMatmul.multiply(type, w: weights, rowBytes: rowBytes, a: a, y: y, rows: rows,
+                                     thread: thread, threads: threads)
             }
         case .missing:
             break
