@@ -35,6 +35,7 @@ let package = Package(
 
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Kernels", "Digest"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Checkpoint"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Kernels", "Checkpoint"], swiftSettings: optimized),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Kernels", "Checkpoint"], exclude: ["Fixtures"],
+                    swiftSettings: optimized),
     ]
 )
