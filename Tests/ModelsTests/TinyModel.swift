@@ -62,8 +62,15 @@ struct TinyModel {
         return out
     }
 
-    /// Writes the model to a temporary file and opens it.
+    /// Writes the model to a temporary file and opens it (the file name is removed; the mapping stays).
     func write() throws -> GGUFFile {
+        let path = try writeFile()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        return try GGUFFile(path: path)
+    }
+
+    /// Writes the model to a new temporary file and returns its path (the caller removes it).
+    func writeFile() throws -> String {
         var rng = RNG(state: seed)
         var w = GGUFWriter()
         let a = arch.rawValue
@@ -124,7 +131,6 @@ struct TinyModel {
         if !tiedOutput { try add("output.weight", [embd, vocab], .q8_0) }
         let path = NSTemporaryDirectory() + "owl-tiny-\(a)-\(UUID().uuidString).gguf"
         try w.write(to: path)
-        defer { try? FileManager.default.removeItem(atPath: path) }  // the mapping outlives the name
-        return try GGUFFile(path: path)
+        return path
     }
 }
