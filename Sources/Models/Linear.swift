@@ -40,6 +40,17 @@ public final class Linear: @unchecked Sendable {
         }
     }
 
+    /// A reference (F32) layer from weights already in memory, `rows × cols` row-major
+    /// (for checkpoints that are not GGUF, such as safetensors encoders).
+    /// - Precondition: `weights.count == rows · cols`.
+    public init(name: String, rows: Int, cols: Int, weights: [Float]) {
+        precondition(weights.count == rows * cols, "Linear \(name): \(weights.count) weights for \(rows)×\(cols)")
+        self.name = name
+        self.rows = rows
+        self.cols = cols
+        storage = .f32(weights)
+    }
+
     private init(missing name: String) {
         self.name = name
         rows = 0
@@ -49,8 +60,8 @@ public final class Linear: @unchecked Sendable {
 
     static func missing(_ name: String) -> Linear { Linear(missing: name) }
 
-    /// `y[t·rows + r] = Σₖ W[r, k] · x[t·cols + k]` for `tokens` rows of `x`.
-    func apply(_ x: UnsafePointer<Float>, tokens: Int, _ y: UnsafeMutablePointer<Float>, parallel: Parallel) {
+    /// `y[t·rows + r] = Σₖ W[r, k] · x[t·cols + k]` for `tokens` rows of `x` (token-major in and out).
+    public func apply(_ x: UnsafePointer<Float>, tokens: Int, _ y: UnsafeMutablePointer<Float>, parallel: Parallel) {
         switch storage {
         case .f32(let w):
             w.withUnsafeBufferPointer { wb in

@@ -1,5 +1,4 @@
 import Checkpoint
-import Foundation
 import Kernels
 import XCTest
 
@@ -45,29 +44,6 @@ final class QuantMatmulTests: XCTestCase {
             for i in 0..<y.count {
                 XCTAssertEqual(y[i], ref[i], accuracy: 1e-4 * max(1, abs(ref[i])), "\(type) output \(i)")
             }
-        }
-    }
-
-    func testSpeed() throws {
-        var rng = QuantDotTests.RNG(state: 9)
-        let cols = 640, rows = 2048, tokens = 64
-        for type in [GGMLType.q5_0, .q4_1, .q4_K, .q6_K, .q8_0] {
-            let colsT = type.blockSize == 256 ? 1024 : cols
-            guard let g = QuantMatmul.groupSize(type), let rowBytes = type.byteCount(elements: colsT) else { continue }
-            let w = QuantDotTests.randomWeights(type, count: rows * colsT, rng: &rng)
-            let x = (0..<(tokens * colsT)).map { _ in rng.float() }
-            let a = QuantMatmul.Activations(tokens: tokens, cols: colsT, group: g)
-            defer { a.deallocate() }
-            var y = [Float](repeating: 0, count: tokens * rows)
-            x.withUnsafeBufferPointer { QuantMatmul.quantize($0.baseAddress!, for: type, into: a) }
-            let start = Date()
-            w.withUnsafeBytes { wb in
-                y.withUnsafeMutableBufferPointer { yb in
-                    QuantMatmul.multiply(type, w: wb.baseAddress!, rowBytes: rowBytes, a: a, y: yb.baseAddress!, rows: rows)
-                }
-            }
-            let s = Date().timeIntervalSince(start)
-            print("\(type): \(Double(rows * colsT * tokens) / s / 1e9) GMAC/s")
         }
     }
 }
