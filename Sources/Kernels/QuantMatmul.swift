@@ -90,41 +90,24 @@ public enum QuantMatmul {
     }
 
     @inline(__always) static func h(_ p: UnsafeRawPointer, _ o: Int) -> Float {
-        f16ToF32(UInt16(littleEndian: p.loadUnaligned(fromByteOffset: o, as: UInt16.self)))
+        halfBitsToFloat(UInt16(littleEndian: p.loadUnaligned(fromByteOffset: o, as: UInt16.self)))
     }
 
     /// Unpacks one weight row of `cols` values to integers `q`, per-group scales `sw` and minimums `mw`.
     public static func unpack(_ type: GGMLType, _ w: UnsafeRawPointer, cols: Int,
                               q: UnsafeMutablePointer<Int16>, sw: UnsafeMutablePointer<Float>, mw: UnsafeMutablePointer<Float>) {
         switch type {
-        case .q4_0, .q4_1, .q5_0, .q5_1, .q8_0:
-            let bytes = type.typeSize
+        case .q4_0: unpack32(w, cols, q, sw, mw, blockBytes: 18, quants: 2, bias: 8, minimum: false, fifthBit: false)
+        case .q4_1: unpack32(w, cols, q, sw, mw, blockBytes: 20, quants: 4, bias: 0, minimum: true, fifthBit: false)
+        case .q5_0: unpack32(w, cols, q, sw, mw, blockBytes: 22, quants: 6, bias: 16, minimum: false, fifthBit: true)
+        case .q5_1: unpack32(w, cols, q, sw, mw, blockBytes: 24, quants: 8, bias: 0, minimum: true, fifthBit: true)
+        case .q8_0:
             for b in 0..<(cols / 32) {
-                let wb = w + b * bytes
-                let qs = wb.assumingMemoryBound(to: UInt8.self)
-                let out = q + b * 32
-                switch type {
-                case .q8_0:
-                    sw[b] = h(wb, 0); mw[b] = 0
-                    let v = (wb + 2).assumingMemoryBound(to: Int8.self)
-                    for j in 0..<32 { out[j] = Int16(v[j]) }
-                case .q4_0, .q4_1:
-                    let off = type == .q4_0 ? 2 : 4, bias: UInt8 = type == .q4_0 ? 8 : 0
-                    sw[b] = h(wb, 0); mw[b] = type == .q4_1 ? h(wb, 2) : 0
-                    for j in 0..<16 {
-                        out[j] = Int16(Int8(bitPattern: (qs[off + j] & 0xF) &- bias))
-                        out[j + 16] = Int16(Int8(bitPattern: (qs[off + j] >> 4) &- bias))
-                    }
-                default:  // q5_0, q5_1
-                    let off = type == .q5_0 ? 6 : 8, bias: UInt8 = type == .q5_0 ? 16 : 0
-                    let qh = UInt32(littleEndian: wb.loadUnaligned(fromByteOffset: off - 4, as: UInt32.self))
-                    sw[b] = h(wb, 0); mw[b] = type == .q5_1 ? h(wb, 2) : 0
-                    for j in 0..<16 {
-                        let hi0 = UInt8((qh >> UInt32(j)) & 1) << 4, hi1 = UInt8((qh >> UInt32(j + 16)) & 1) << 4
-                        out[j] = Int16(Int8(bitPattern: ((qs[off + j] & 0xF) | hi0) &- bias))
-                        out[j + 16] = Int16(Int8(bitPattern: ((qs[off + j] >> 4) | hi1) &- bias))
-                    }
-                }
+                let wb = w + b * 34
+                sw[b] = h(wb, 0)
+                mw[b] = 0
+                let v = (wb + 2).assumingMemoryBound(to: Int8.self), out = q + b * 32
+                for j in 0..<32 { out[j] = Int16(v[j]) }
             }
         case .q4_K, .q5_K:
             let bytes = type.typeSize
@@ -177,6 +160,32 @@ public enum QuantMatmul {
             }
         default:
             break
+        }
+    }
+
+    /// The 32-value block types: `{d, [m], [qh: u32], qs[16]}`; value j = (nibble | 5th bit) − bias.
+    /// Called with constant arguments so each type gets its own straight-line loop.
+    @inline(__always)
+    static func unpack32(_ w: UnsafeRawPointer, _ cols: Int, _ q: UnsafeMutablePointer<Int16>,
+                         _ sw: UnsafeMutablePointer<Float>, _ mw: UnsafeMutablePointer<Float>,
+                         blockBytes: Int, quants: Int, bias: Int16, minimum: Bool, fifthBit: Bool) {
+        for b in 0..<(cols / 32) {
+            let wb = w + b * blockBytes
+            sw[b] = h(wb, 0)
+            mw[b] = minimum ? h(wb, 2) : 0
+            let qs = (wb + quants).assumingMemoryBound(to: UInt8.self), out = q + b * 32
+            if fifthBit {
+                let qh = UInt32(littleEndian: wb.loadUnaligned(fromByteOffset: quants - 4, as: UInt32.self))
+                for j in 0..<16 {
+                    out[j] = Int16(qs[j] & 0xF) | Int16((qh >> UInt32(j)) & 1) << 4 &- bias
+                    out[j + 16] = Int16(qs[j] >> 4) | Int16((qh >> UInt32(j + 16)) & 1) << 4 &- bias
+                }
+            } else {
+                for j in 0..<16 {
+                    out[j] = Int16(qs[j] & 0xF) &- bias
+                    out[j + 16] = Int16(qs[j] >> 4) &- bias
+                }
+            }
         }
     }
 

@@ -14,17 +14,20 @@ public final class Linear: @unchecked Sendable {
     /// Input features.
     public let cols: Int
     private let storage: Storage
+    /// Up to this many tokens the fast path uses `QuantDot` on the packed blocks; above, `QuantMatmul`.
+    static let directTokens = 0
 
     private enum Storage {
         case f32([Float])
-        case quantized(file: GGUFFile, weights: UnsafeRawPointer, type: GGMLType, rowBytes: Int, group: Int)
+        case quantized(file: GGUFFile, weights: UnsafeRawPointer, type: GGMLType, rowBytes: Int, group: Int,
+                       activation: ActivationFormat, kernel: QuantDot.Kernel)
         /// Placeholder for a missing tensor; the loader throws before a model can hold one.
         case missing
     }
 
     /// The weight type of the quantized path, or nil when this layer multiplies in F32.
     public var quantizedType: GGMLType? {
-        if case .quantized(_, _, let t, _, _) = storage { return t }
+        if case .quantized(_, _, let t, _, _, _, _) = storage { return t }
         return nil
     }
 
@@ -33,8 +36,10 @@ public final class Linear: @unchecked Sendable {
         self.rows = rows
         self.cols = cols
         if mode == .fast, let group = QuantMatmul.groupSize(info.type), cols % info.type.blockSize == 0,
+           let act = QuantizeActivations.activationType(for: info.type), let kernel = QuantDot.kernel(for: info.type),
            let rowBytes = info.type.byteCount(elements: cols), let base = file.data(of: info).baseAddress {
-            storage = .quantized(file: file, weights: base, type: info.type, rowBytes: rowBytes, group: group)
+            storage = .quantized(file: file, weights: base, type: info.type, rowBytes: rowBytes, group: group,
+                                 activation: act, kernel: kernel)
         } else {
             storage = .f32(try Dequantize.toF32(info, data: file.data(of: info)))
         }
@@ -68,7 +73,21 @@ public final class Linear: @unchecked Sendable {
                 guard let wp = wb.baseAddress else { return }
                 Matmul.blas(w: wp, x: x, y: y, rows: rows, cols: cols, tokens: tokens)
             }
-        case .quantized(_, let weights, let type, let rowBytes, let group):
+        case .quantized(_, let weights, _, let rowBytes, _, let act, let kernel) where tokens <= Self.directTokens:
+            // Few tokens: dot products straight on the packed blocks (unpacking a row would cost as
+            // much as using it once).
+            let actBytes = act.byteCount(elements: cols) ?? 0
+            let a = UnsafeMutableRawPointer.allocate(byteCount: max(1, tokens * actBytes), alignment: 64)
+            defer { a.deallocate() }
+            for t in 0..<tokens {
+                QuantizeActivations.quantize(x + t * cols, to: act, a + t * actBytes, count: cols)
+            }
+            let (rows, cols) = (self.rows, self.cols)
+            parallel.run { thread, threads in
+                Matmul.quantized(kernel: kernel, w: weights, rowBytes: rowBytes, a: a, activationRowBytes: actBytes,
+                                 y: y, rows: rows, cols: cols, tokens: tokens, thread: thread, threads: threads)
+            }
+        case .quantized(_, let weights, let type, let rowBytes, let group, _, _):
             let a = QuantMatmul.Activations(tokens: tokens, cols: cols, group: group)
             defer { a.deallocate() }
             QuantMatmul.quantize(x, for: type, into: a)
