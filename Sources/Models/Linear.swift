@@ -4,9 +4,10 @@ import Kernels
 /// A weight matrix `W` (`rows × cols`, one output per row) applied as `Y = X·Wᵀ` to a batch of tokens.
 ///
 /// Reference mode owns an F32 copy of the dequantized weights and multiplies with OpenBLAS.
-/// Fast mode points into the memory-mapped file (zero copy), rounds each activation row to the
-/// 8-bit format that pairs with the weight type and uses the integer `QuantDot` kernels; weight types
-/// without such a kernel (F32, F16, …) are dequantized once and take the F32 path.
+/// Fast mode points into the memory-mapped file (zero copy), rounds each activation row to 8 bits the
+/// way llama.cpp pairs activations with the weight type and multiplies with integer dot products
+/// (`QuantMatmul`, checked against the block-by-block `QuantDot` reference); weight types without
+/// such a kernel (F32, F16, …) are dequantized once and take the F32 path.
 public final class Linear: @unchecked Sendable {
     public let name: String
     /// Output features.
@@ -14,20 +15,17 @@ public final class Linear: @unchecked Sendable {
     /// Input features.
     public let cols: Int
     private let storage: Storage
-    /// Up to this many tokens the fast path uses `QuantDot` on the packed blocks; above, `QuantMatmul`.
-    static let directTokens = 0
 
     private enum Storage {
         case f32([Float])
-        case quantized(file: GGUFFile, weights: UnsafeRawPointer, type: GGMLType, rowBytes: Int, group: Int,
-                       activation: ActivationFormat, kernel: QuantDot.Kernel)
+        case quantized(file: GGUFFile, weights: UnsafeRawPointer, type: GGMLType, rowBytes: Int, group: Int)
         /// Placeholder for a missing tensor; the loader throws before a model can hold one.
         case missing
     }
 
     /// The weight type of the quantized path, or nil when this layer multiplies in F32.
     public var quantizedType: GGMLType? {
-        if case .quantized(_, _, let t, _, _, _, _) = storage { return t }
+        if case .quantized(_, _, let t, _, _) = storage { return t }
         return nil
     }
 
@@ -36,10 +34,8 @@ public final class Linear: @unchecked Sendable {
         self.rows = rows
         self.cols = cols
         if mode == .fast, let group = QuantMatmul.groupSize(info.type), cols % info.type.blockSize == 0,
-           let act = QuantizeActivations.activationType(for: info.type), let kernel = QuantDot.kernel(for: info.type),
            let rowBytes = info.type.byteCount(elements: cols), let base = file.data(of: info).baseAddress {
-            storage = .quantized(file: file, weights: base, type: info.type, rowBytes: rowBytes, group: group,
-                                 activation: act, kernel: kernel)
+            storage = .quantized(file: file, weights: base, type: info.type, rowBytes: rowBytes, group: group)
         } else {
             storage = .f32(try Dequantize.toF32(info, data: file.data(of: info)))
         }
@@ -73,21 +69,7 @@ public final class Linear: @unchecked Sendable {
                 guard let wp = wb.baseAddress else { return }
                 Matmul.blas(w: wp, x: x, y: y, rows: rows, cols: cols, tokens: tokens)
             }
-        case .quantized(_, let weights, _, let rowBytes, _, let act, let kernel) where tokens <= Self.directTokens:
-            // Few tokens: dot products straight on the packed blocks (unpacking a row would cost as
-            // much as using it once).
-            let actBytes = act.byteCount(elements: cols) ?? 0
-            let a = UnsafeMutableRawPointer.allocate(byteCount: max(1, tokens * actBytes), alignment: 64)
-            defer { a.deallocate() }
-            for t in 0..<tokens {
-                QuantizeActivations.quantize(x + t * cols, to: act, a + t * actBytes, count: cols)
-            }
-            let (rows, cols) = (self.rows, self.cols)
-            parallel.run { thread, threads in
-                Matmul.quantized(kernel: kernel, w: weights, rowBytes: rowBytes, a: a, activationRowBytes: actBytes,
-                                 y: y, rows: rows, cols: cols, tokens: tokens, thread: thread, threads: threads)
-            }
-        case .quantized(_, let weights, let type, let rowBytes, let group, _, _):
+        case .quantized(_, let weights, let type, let rowBytes, let group):
             let a = QuantMatmul.Activations(tokens: tokens, cols: cols, group: group)
             defer { a.deallocate() }
             QuantMatmul.quantize(x, for: type, into: a)
