@@ -223,18 +223,22 @@ public enum QuantMatmul {
         return acc
     }
 
+    /// Bytes of per-thread scratch that `multiply` needs for rows of `cols` values.
+    public static func scratchBytes(cols: Int, group: Int) -> Int {
+        cols * MemoryLayout<Int16>.stride + 2 * (cols / group) * MemoryLayout<Float>.stride
+    }
+
     /// Rows `Parallel.range(rows, thread, threads)` of `Y = X·Wᵀ`: `w` holds `rows` rows of `rowBytes`
     /// bytes of `type`, `a` the quantized activations (`quantize(_:for:into:)`), `y` is tokens × rows.
+    /// `scratch` (`scratchBytes(cols:group:)`, 16-byte aligned) is this thread's own.
     public static func multiply(_ type: GGMLType, w: UnsafeRawPointer, rowBytes: Int, a: Activations,
-                                y: UnsafeMutablePointer<Float>, rows: Int, thread: Int = 0, threads: Int = 1) {
+                                y: UnsafeMutablePointer<Float>, rows: Int, scratch: UnsafeMutableRawPointer,
+                                thread: Int = 0, threads: Int = 1) {
         let cols = a.cols, g = a.group, groups = cols / g
-        let mine = Parallel.range(rows, thread: thread, threads: threads)
-        guard !mine.isEmpty else { return }
-        let q = UnsafeMutablePointer<Int16>.allocate(capacity: cols)
-        let sw = UnsafeMutablePointer<Float>.allocate(capacity: groups)
-        let mw = UnsafeMutablePointer<Float>.allocate(capacity: groups)
-        defer { q.deallocate(); sw.deallocate(); mw.deallocate() }
-        for r in mine {
+        let q = scratch.bindMemory(to: Int16.self, capacity: cols)
+        let sw = (scratch + cols * MemoryLayout<Int16>.stride).bindMemory(to: Float.self, capacity: 2 * groups)
+        let mw = sw + groups
+        for r in Parallel.range(rows, thread: thread, threads: threads) {
             unpack(type, w + r * rowBytes, cols: cols, q: q, sw: sw, mw: mw)
             for t in 0..<a.tokens {
                 y[t * rows + r] = dot(q, sw, mw, a.q + t * cols, a.d + t * groups, a.s + t * groups, groups: groups, group: g)

@@ -74,8 +74,11 @@ public final class Linear: @unchecked Sendable {
             defer { a.deallocate() }
             QuantMatmul.quantize(x, for: type, into: a)
             let rows = self.rows
+            let scratchBytes = QuantMatmul.scratchBytes(cols: cols, group: group)
             parallel.run { thread, threads in
-                QuantMatmul.multiply(type, w: weights, rowBytes: rowBytes, a: a, y: y, rows: rows,
+                let scratch = UnsafeMutableRawPointer.allocate(byteCount: scratchBytes, alignment: 64)
+                defer { scratch.deallocate() }
+                QuantMatmul.multiply(type, w: weights, rowBytes: rowBytes, a: a, y: y, rows: rows, scratch: scratch,
                                      thread: thread, threads: threads)
             }
         case .missing:

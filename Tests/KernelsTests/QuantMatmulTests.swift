@@ -28,9 +28,11 @@ final class QuantMatmulTests: XCTestCase {
             }
             w.withUnsafeBytes { wb in
                 y.withUnsafeMutableBufferPointer { yb in
+                    let scratch = UnsafeMutableRawPointer.allocate(byteCount: QuantMatmul.scratchBytes(cols: cols, group: g), alignment: 64)
+                    defer { scratch.deallocate() }
                     for thread in 0..<2 {
                         QuantMatmul.multiply(type, w: wb.baseAddress!, rowBytes: rowBytes, a: a, y: yb.baseAddress!,
-                                             rows: rows, thread: thread, threads: 2)
+                                             rows: rows, scratch: scratch, thread: thread, threads: 2)
                     }
                 }
                 blocks.withUnsafeBytes { ab in
