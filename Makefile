@@ -1,30 +1,41 @@
-# Owl: the two commands are `make run` and `make test`.
+# Owl: the two commands are `make run` and `make test` (see README.md).
 SHELL := /bin/bash
 OWL_HOME ?= $(HOME)/.owl
 export OWL_HOME
 OWL := .build/release/owl
 MODEL ?= smollm2-135m-instruct
+COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
+RELEASE_FLAGS := -c release -Xswiftc -DOWL_GIT_COMMIT
 
-.PHONY: run test setup build models test-deps clean
+.PHONY: run test setup build models test-deps commit-info clean
 
+## make run: install what is missing, build, fetch the default model, run the main job.
 run: setup build models
 	$(OWL) inspect $(MODEL)
 
-test: setup models test-deps
-	swift build -c release
-	swift test 2>&1 | tee .build/test.log; exit $${PIPESTATUS[0]}
+## make test: the whole suite (Swift tests, with Python oracles for references).
+test: setup models test-deps commit-info
+	swift build $(RELEASE_FLAGS)
+	swift build --build-tests
+	set -o pipefail; swift test --disable-swift-testing 2>&1 | tee .build/test.log
+	@bash scripts/test-summary.sh .build/test.log
 
 setup:
 	@bash scripts/setup.sh
 
-build:
-	swift build -c release
+build: commit-info
+	swift build $(RELEASE_FLAGS)
+
+commit-info:
+	@mkdir -p .build
+	@printf '#if OWL_GIT_COMMIT\nlet gitCommit = "%s"\n#endif\n' "$(COMMIT)" > .build/GitCommit.swift.new
+	@cmp -s .build/GitCommit.swift.new Sources/owl/GitCommit.swift || cp .build/GitCommit.swift.new Sources/owl/GitCommit.swift
 
 models:
 	@bash scripts/models.sh
 
 test-deps:
-	@python3 -m pip install --quiet --disable-pip-version-check -r scripts/test-requirements.txt
+	@python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r scripts/test-requirements.txt
 
 clean:
 	rm -rf .build

@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Checkpoint", targets: ["Checkpoint"]),
         .library(name: "Kernels", targets: ["Kernels"]),
         .library(name: "Models", targets: ["Models"]),
+        .library(name: "Sampling", targets: ["Sampling"]),
     ],
     targets: [
         // C libraries from Debian's -dev packages (installed by scripts/setup.sh).
@@ -24,18 +25,26 @@ let package = Package(
 
         // SHA-256 for the whole project (libcrypto, hardware SHA extensions).
         .target(name: "Digest", dependencies: ["CCrypto"]),
+        // Small shared utilities: ordered JSON output.
+        .target(name: "Support"),
         // Checkpoint formats: GGUF (read, write), safetensors, Hugging Face folders, the model catalog.
-        .target(name: "Checkpoint", dependencies: ["Digest"], swiftSettings: optimized),
+        .target(name: "Checkpoint", dependencies: ["Digest", "Support"], swiftSettings: optimized),
         // Numeric kernels: dequantization (scalar references), later SIMD matvec/matmul.
         .target(name: "Kernels", dependencies: ["Checkpoint", "COpenBLAS"], swiftSettings: optimized),
-        // Language models: one file per architecture, the registry, the KV cache, perplexity.
+        // Language models: one file per architecture (Llama, Gemma 3, BERT), the registry, the KV cache, perplexity.
         .target(name: "Models", dependencies: ["Checkpoint", "Kernels"], swiftSettings: optimized),
+        // Logit processors, samplers, the seeded RNG and stop-string matching; no dependencies.
+        .target(name: "Sampling", swiftSettings: optimized),
         // The command line: thin commands over the modules.
-        .executableTarget(name: "owl", dependencies: ["Checkpoint", "Kernels", "Digest"]),
+        .executableTarget(name: "owl", dependencies: ["Checkpoint", "Kernels", "Digest", "Support"]),
 
-        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Kernels", "Digest"]),
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Checkpoint"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Kernels", "Checkpoint"], exclude: ["Fixtures"],
-                    swiftSettings: optimized),
+        // Test helpers shared by the test targets: temporary folders, Python oracles, seeded RNG.
+        .target(name: "TestSupport", dependencies: ["Checkpoint"], path: "Sources/TestSupport"),
+        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Kernels", "Digest", "TestSupport"], exclude: ["Corpus"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Checkpoint", "TestSupport"]),
+        // End-to-end tests of the `owl` binary (built first through the dependency).
+        .testTarget(name: "CLITests", dependencies: ["owl", "TestSupport"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Kernels", "Checkpoint"], exclude: ["Fixtures"], swiftSettings: optimized),
+        .testTarget(name: "SamplingTests", dependencies: ["Sampling"]),
     ]
 )

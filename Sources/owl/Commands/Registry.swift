@@ -1,0 +1,8 @@
+/// Every `owl` subcommand, in the order `owl --help` lists them. Add a command with one line here.
+enum CommandRegistry {
+    static let all: [any Command.Type] = [
+        InspectCommand.self,
+    ]
+
+    static func find(_ name: String) -> (any Command.Type)? { all.first { $0.name == name } }
+}
