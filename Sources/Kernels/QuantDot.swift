@@ -26,7 +26,7 @@ public enum QuantDot {
     }
 
     @inline(__always) static func h(_ p: UnsafeRawPointer, _ o: Int) -> Float {
-        f16ToF32(UInt16(littleEndian: p.loadUnaligned(fromByteOffset: o, as: UInt16.self)))
+        halfBitsToFloat(UInt16(littleEndian: p.loadUnaligned(fromByteOffset: o, as: UInt16.self)))
     }
     @inline(__always) static func f(_ p: UnsafeRawPointer, _ o: Int) -> Float {
         Float(bitPattern: UInt32(littleEndian: p.loadUnaligned(fromByteOffset: o, as: UInt32.self)))
@@ -42,7 +42,7 @@ public enum QuantDot {
             let wq = u8(wb + 2), aq = i8(ab + 4)
             var s: Int32 = 0
             for j in 0..<16 {
-                s += (Int32(wq[j] & 0xF) - 8) * Int32(aq[j]) + (Int32(wq[j] >> 4) - 8) * Int32(aq[j + 16])
+                s &+= (Int32(wq[j] & 0xF) &- 8) &* Int32(aq[j]) &+ (Int32(wq[j] >> 4) &- 8) &* Int32(aq[j + 16])
             }
             sum += h(wb, 0) * f(ab, 0) * Float(s)
         }
@@ -57,7 +57,7 @@ public enum QuantDot {
             let wq = u8(wb + 4), aq = i8(ab + 8)
             var s: Int32 = 0
             for j in 0..<16 {
-                s += Int32(wq[j] & 0xF) * Int32(aq[j]) + Int32(wq[j] >> 4) * Int32(aq[j + 16])
+                s &+= Int32(wq[j] & 0xF) &* Int32(aq[j]) &+ Int32(wq[j] >> 4) &* Int32(aq[j + 16])
             }
             sum += h(wb, 0) * f(ab, 0) * Float(s) + h(wb, 2) * f(ab, 4)
         }
@@ -75,7 +75,7 @@ public enum QuantDot {
             for j in 0..<16 {
                 let lo = Int32(wq[j] & 0xF) | Int32((qh >> UInt32(j)) & 1) << 4
                 let hi = Int32(wq[j] >> 4) | Int32((qh >> UInt32(j + 16)) & 1) << 4
-                s += (lo - 16) * Int32(aq[j]) + (hi - 16) * Int32(aq[j + 16])
+                s &+= (lo &- 16) &* Int32(aq[j]) &+ (hi &- 16) &* Int32(aq[j + 16])
             }
             sum += h(wb, 0) * f(ab, 0) * Float(s)
         }
@@ -93,7 +93,7 @@ public enum QuantDot {
             for j in 0..<16 {
                 let lo = Int32(wq[j] & 0xF) | Int32((qh >> UInt32(j)) & 1) << 4
                 let hi = Int32(wq[j] >> 4) | Int32((qh >> UInt32(j + 16)) & 1) << 4
-                s += lo * Int32(aq[j]) + hi * Int32(aq[j + 16])
+                s &+= lo &* Int32(aq[j]) &+ hi &* Int32(aq[j + 16])
             }
             sum += h(wb, 0) * f(ab, 0) * Float(s) + h(wb, 2) * f(ab, 4)
         }
@@ -107,7 +107,7 @@ public enum QuantDot {
             let wb = w + b * 34, ab = a + b * 36
             let wq = i8(wb + 2), aq = i8(ab + 4)
             var s: Int32 = 0
-            for j in 0..<32 { s += Int32(wq[j]) * Int32(aq[j]) }
+            for j in 0..<32 { s &+= Int32(wq[j]) &* Int32(aq[j]) }
             sum += h(wb, 0) * f(ab, 0) * Float(s)
         }
         return sum
@@ -133,7 +133,7 @@ public enum QuantDot {
     static func minTerm(_ m: SIMD8<Int32>, _ ab: UnsafeRawPointer) -> Int32 {
         var s: Int32 = 0
         for g in 0..<16 {
-            s += m[g / 2] * Int32(Int16(littleEndian: ab.loadUnaligned(fromByteOffset: 260 + 2 * g, as: Int16.self)))
+            s &+= m[g / 2] &* Int32(Int16(littleEndian: ab.loadUnaligned(fromByteOffset: 260 + 2 * g, as: Int16.self)))
         }
         return s
     }
@@ -151,10 +151,10 @@ public enum QuantDot {
                 var lo: Int32 = 0, hi: Int32 = 0
                 for l in 0..<32 {
                     let v = q[c * 32 + l]
-                    lo += Int32(v & 0xF) * Int32(aq[c * 64 + l])
-                    hi += Int32(v >> 4) * Int32(aq[c * 64 + 32 + l])
+                    lo &+= Int32(v & 0xF) &* Int32(aq[c * 64 + l])
+                    hi &+= Int32(v >> 4) &* Int32(aq[c * 64 + 32 + l])
                 }
-                s += sc[2 * c] * lo + sc[2 * c + 1] * hi
+                s &+= sc[2 * c] &* lo &+ sc[2 * c + 1] &* hi
             }
             sum += da * h(wb, 0) * Float(s) - da * h(wb, 2) * Float(minTerm(m, ab))
         }
@@ -175,10 +175,10 @@ public enum QuantDot {
                 var lo: Int32 = 0, hi: Int32 = 0
                 for l in 0..<32 {
                     let v = q[c * 32 + l], hb = qh[l]
-                    lo += (Int32(v & 0xF) + ((hb & u1) != 0 ? 16 : 0)) * Int32(aq[c * 64 + l])
-                    hi += (Int32(v >> 4) + ((hb & u2) != 0 ? 16 : 0)) * Int32(aq[c * 64 + 32 + l])
+                    lo &+= (Int32(v & 0xF) &+ ((hb & u1) != 0 ? 16 : 0)) &* Int32(aq[c * 64 + l])
+                    hi &+= (Int32(v >> 4) &+ ((hb & u2) != 0 ? 16 : 0)) &* Int32(aq[c * 64 + 32 + l])
                 }
-                s += sc[2 * c] * lo + sc[2 * c + 1] * hi
+                s &+= sc[2 * c] &* lo &+ sc[2 * c + 1] &* hi
             }
             sum += da * h(wb, 0) * Float(s) - da * h(wb, 2) * Float(minTerm(m, ab))
         }
@@ -207,9 +207,9 @@ public enum QuantDot {
                             default: low = ql[l + 32] >> 4
                             }
                             let high = (qh[l] >> UInt8(2 * k)) & 3
-                            g += (Int32(low | (high << 4)) - 32) * Int32(aq[k * 32 + l])
+                            g &+= (Int32(low | (high << 4)) &- 32) &* Int32(aq[k * 32 + l])
                         }
-                        s += Int32(scales[half * 8 + k * 2 + sub]) * g
+                        s &+= Int32(scales[half * 8 + k * 2 + sub]) &* g
                     }
                 }
             }

@@ -4,9 +4,10 @@ import Kernels
 /// A weight matrix `W` (`rows × cols`, one output per row) applied as `Y = X·Wᵀ` to a batch of tokens.
 ///
 /// Reference mode owns an F32 copy of the dequantized weights and multiplies with OpenBLAS.
-/// Fast mode points into the memory-mapped file (zero copy), rounds each activation row to the
-/// 8-bit format that pairs with the weight type and uses the integer `QuantDot` kernels; weight types
-/// without such a kernel (F32, F16, …) are dequantized once and take the F32 path.
+/// Fast mode points into the memory-mapped file (zero copy), rounds each activation row to 8 bits the
+/// way llama.cpp pairs activations with the weight type and multiplies with integer dot products
+/// (`QuantMatmul`, checked against the block-by-block `QuantDot` reference); weight types without
+/// such a kernel (F32, F16, …) are dequantized once and take the F32 path.
 public final class Linear: @unchecked Sendable {
     public let name: String
     /// Output features.
@@ -17,15 +18,14 @@ public final class Linear: @unchecked Sendable {
 
     private enum Storage {
         case f32([Float])
-        case quantized(file: GGUFFile, weights: UnsafeRawPointer, type: GGMLType, rowBytes: Int,
-                       activation: ActivationFormat, activationRowBytes: Int, kernel: QuantDot.Kernel)
+        case quantized(file: GGUFFile, weights: UnsafeRawPointer, type: GGMLType, rowBytes: Int, group: Int)
         /// Placeholder for a missing tensor; the loader throws before a model can hold one.
         case missing
     }
 
     /// The weight type of the quantized path, or nil when this layer multiplies in F32.
     public var quantizedType: GGMLType? {
-        if case .quantized(_, _, let t, _, _, _, _) = storage { return t }
+        if case .quantized(_, _, let t, _, _) = storage { return t }
         return nil
     }
 
@@ -33,15 +33,23 @@ public final class Linear: @unchecked Sendable {
         self.name = name
         self.rows = rows
         self.cols = cols
-        if mode == .fast, let act = QuantizeActivations.activationType(for: info.type),
-           let kernel = QuantDot.kernel(for: info.type), cols % act.blockSize == 0,
-           let rowBytes = info.type.byteCount(elements: cols), let actBytes = act.byteCount(elements: cols),
-           let base = file.data(of: info).baseAddress {
-            storage = .quantized(file: file, weights: base, type: info.type, rowBytes: rowBytes,
-                                 activation: act, activationRowBytes: actBytes, kernel: kernel)
+        if mode == .fast, let group = QuantMatmul.groupSize(info.type), cols % info.type.blockSize == 0,
+           let rowBytes = info.type.byteCount(elements: cols), let base = file.data(of: info).baseAddress {
+            storage = .quantized(file: file, weights: base, type: info.type, rowBytes: rowBytes, group: group)
         } else {
             storage = .f32(try Dequantize.toF32(info, data: file.data(of: info)))
         }
+    }
+
+    /// A reference (F32) layer from weights already in memory, `rows × cols` row-major
+    /// (for checkpoints that are not GGUF, such as safetensors encoders).
+    /// - Precondition: `weights.count == rows · cols`.
+    public init(name: String, rows: Int, cols: Int, weights: [Float]) {
+        precondition(weights.count == rows * cols, "Linear \(name): \(weights.count) weights for \(rows)×\(cols)")
+        self.name = name
+        self.rows = rows
+        self.cols = cols
+        storage = .f32(weights)
     }
 
     private init(missing name: String) {
@@ -53,24 +61,25 @@ public final class Linear: @unchecked Sendable {
 
     static func missing(_ name: String) -> Linear { Linear(missing: name) }
 
-    /// `y[t·rows + r] = Σₖ W[r, k] · x[t·cols + k]` for `tokens` rows of `x`.
-    func apply(_ x: UnsafePointer<Float>, tokens: Int, _ y: UnsafeMutablePointer<Float>, parallel: Parallel) {
+    /// `y[t·rows + r] = Σₖ W[r, k] · x[t·cols + k]` for `tokens` rows of `x` (token-major in and out).
+    public func apply(_ x: UnsafePointer<Float>, tokens: Int, _ y: UnsafeMutablePointer<Float>, parallel: Parallel) {
         switch storage {
         case .f32(let w):
             w.withUnsafeBufferPointer { wb in
                 guard let wp = wb.baseAddress else { return }
                 Matmul.blas(w: wp, x: x, y: y, rows: rows, cols: cols, tokens: tokens)
             }
-        case .quantized(_, let weights, _, let rowBytes, let act, let actBytes, let kernel):
-            let a = UnsafeMutableRawPointer.allocate(byteCount: tokens * actBytes, alignment: 64)
+        case .quantized(_, let weights, let type, let rowBytes, let group):
+            let a = QuantMatmul.Activations(tokens: tokens, cols: cols, group: group)
             defer { a.deallocate() }
-            for t in 0..<tokens {
-                QuantizeActivations.quantize(x + t * cols, to: act, a + t * actBytes, count: cols)
-            }
-            let (rows, cols) = (self.rows, self.cols)
+            QuantMatmul.quantize(x, for: type, into: a)
+            let rows = self.rows
+            let scratchBytes = QuantMatmul.scratchBytes(cols: cols, group: group)
             parallel.run { thread, threads in
-                Matmul.quantized(kernel: kernel, w: weights, rowBytes: rowBytes, a: a, activationRowBytes: actBytes,
-                                 y: y, rows: rows, cols: cols, tokens: tokens, thread: thread, threads: threads)
+                let scratch = UnsafeMutableRawPointer.allocate(byteCount: scratchBytes, alignment: 64)
+                defer { scratch.deallocate() }
+                QuantMatmul.multiply(type, w: weights, rowBytes: rowBytes, a: a, y: y, rows: rows, scratch: scratch,
+                                     thread: thread, threads: threads)
             }
         case .missing:
             break

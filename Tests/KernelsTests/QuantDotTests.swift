@@ -80,3 +80,13 @@ final class QuantDotTests: XCTestCase {
         }
     }
 }
+
+final class HalfBitsTests: XCTestCase {
+    func testEveryHalfConvertsExactly() {
+        for bits in 0...UInt16.max {
+            let want = Float(Float16(bitPattern: bits)), got = halfBitsToFloat(bits)
+            if want.isNaN { XCTAssertTrue(got.isNaN, "\(bits)"); continue }
+            XCTAssertEqual(got.bitPattern, want.bitPattern, "half bits \(bits)")
+        }
+    }
+}

@@ -29,6 +29,16 @@ final class Gemma3Tests: XCTestCase {
         }
     }
 
+    func testReferenceGreedyMatchesExactMath() throws {
+        let model = try ModelRegistry.standard.load(gguf: Fixtures.model(Fixtures.gemmaPath), mode: .reference, threads: 2)
+        for p in try prompts() {
+            let k = comparablePrefix(p.margins, margin: 0.1)
+            let got = try greedy(model, prompt: p.ids, steps: k)
+            print("gemma3 reference greedy \(p.name): \(k) comparable steps")
+            XCTAssertEqual(got, Array(p.greedy.prefix(k)), p.name)
+        }
+    }
+
     func testReferenceLongPromptExercisesSlidingWindow() throws {
         let model = try ModelRegistry.standard.load(gguf: Fixtures.model(Fixtures.gemmaPath), mode: .reference, threads: 2)
         let p = try longPrompt()
@@ -40,6 +50,16 @@ final class Gemma3Tests: XCTestCase {
         for (a, b) in zip(logits.last, exact) { maxErr = max(maxErr, abs(a - b)) }
         print("gemma3 reference long (700 tokens): max |logit diff| = \(maxErr)")
         XCTAssertLessThanOrEqual(maxErr, 1e-3)
+        // Greedy steps continue from the same cache (positions 700…, still past the window).
+        let k = comparablePrefix(p.margins, margin: 0.1)
+        var got: [Int32] = []
+        var last = logits
+        for s in 0..<k {
+            got.append(Int32(argmax(last.last)))
+            if s + 1 < k { last = try model.forward(tokens: [got[s]], cache: cache) }
+        }
+        print("gemma3 reference long greedy: \(k) comparable steps")
+        XCTAssertEqual(got, Array(p.greedy.prefix(k)))
     }
 }
 
