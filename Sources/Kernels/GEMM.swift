@@ -5,7 +5,7 @@ import COpenBLAS
 /// `gemm(m: tokens, n: out, k: in, a: x, b: weight, bTransposed: true)`.
 ///
 /// `lda`, `ldb`, `ldc` are row strides in elements, so a head's slice of a fused QKV buffer can be
-/// multiplied in place. Both paths run on the calling thread: the caller owns the threads.
+/// multiplied in place.
 public enum GEMM {
     /// The scalar reference: a plain triple loop, Float accumulation in `k` order.
     public static func reference(m: Int, n: Int, k: Int,
@@ -25,18 +25,14 @@ public enum GEMM {
         }
     }
 
-    /// OpenBLAS `sgemm`, single-threaded on the calling thread (OpenBLAS's own pool is switched off the
-    /// first time this runs, so callers can split work across their threads without oversubscription).
+    /// OpenBLAS `sgemm` on OpenBLAS's own threads (`OPENBLAS_NUM_THREADS`, default all cores): call it
+    /// from one thread at a time.
     public static func blas(m: Int, n: Int, k: Int,
                             a: UnsafePointer<Float>, lda: Int,
                             b: UnsafePointer<Float>, ldb: Int, bTransposed: Bool,
                             c: UnsafeMutablePointer<Float>, ldc: Int, beta: Float = 0) {
         guard m > 0, n > 0 else { return }
-        _ = singleThreaded
         cblas_sgemm(CblasRowMajor, CblasNoTrans, bTransposed ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
-
-    /// One-time library configuration (not mutable state of ours): OpenBLAS threads off.
-    private static let singleThreaded: Void = openblas_set_num_threads(1)
 }
