@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "owl", targets: ["owl"]),
         .library(name: "Checkpoint", targets: ["Checkpoint"]),
         .library(name: "Kernels", targets: ["Kernels"]),
+        .library(name: "ChatTemplate", targets: ["ChatTemplate"]),
     ],
     targets: [
         // C libraries from Debian's -dev packages (installed by scripts/setup.sh).
@@ -26,10 +27,13 @@ let package = Package(
         .target(name: "Checkpoint", dependencies: ["Digest"], swiftSettings: optimized),
         // Numeric kernels: dequantization (scalar references), later SIMD matvec/matmul.
         .target(name: "Kernels", dependencies: ["Checkpoint"], swiftSettings: optimized),
+        // The sandboxed Jinja-subset interpreter for chat templates, and the message types.
+        .target(name: "ChatTemplate", swiftSettings: optimized),
         // The command line: thin commands over the modules.
         .executableTarget(name: "owl", dependencies: ["Checkpoint", "Kernels", "Digest"]),
 
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Kernels", "Digest"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Checkpoint"]),
+        .testTarget(name: "ChatTemplateTests", dependencies: ["ChatTemplate", "Checkpoint"], exclude: ["Fixtures"]),
     ]
 )

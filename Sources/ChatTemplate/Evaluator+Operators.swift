@@ -1,0 +1,110 @@
+import Foundation
+
+/// Arithmetic with Python semantics: `/` is true division, `//` and `%` floor toward −∞,
+/// `+` joins strings and lists, `*` repeats them. Integer overflow is an error (Python has big ints;
+/// a chat template never needs them). Sizes are checked before a repeat is built.
+extension Evaluator {
+    func binary(_ op: String, _ a: JV, _ b: JV, at off: Int) throws -> JV {
+        try requireDefined(a, at: off)
+        try requireDefined(b, at: off)
+        let typeError = fail("unsupported operand type(s) for \(op): '\(a.typeName)' and '\(b.typeName)'", at: off)
+        switch (op, a, b) {
+        case ("+", .string(let x), .string(let y)):
+            try checkBuild(x.utf8.count + y.utf8.count, at: off)
+            return .string(x + y)
+        case ("+", .array(let x), .array(let y)):
+            try charge(x.count + y.count, at: off)
+            return .array(x + y)
+        case ("*", .string(let s), _) where b.asInt != nil: return try repeatString(s, b.asInt ?? 0, at: off)
+        case ("*", _, .string(let s)) where a.asInt != nil: return try repeatString(s, a.asInt ?? 0, at: off)
+        case ("*", .array(let x), _) where b.asInt != nil: return try repeatList(x, b.asInt ?? 0, at: off)
+        case ("*", _, .array(let x)) where a.asInt != nil: return try repeatList(x, a.asInt ?? 0, at: off)
+        case ("%", .string(let fmt), _): return .string(try percentFormat(fmt, b, at: off))
+        default: break
+        }
+        if let x = a.asInt, let y = b.asInt {
+            switch op {
+            case "+": let (r, o) = x.addingReportingOverflow(y); if !o { return .int(r) }
+            case "-": let (r, o) = x.subtractingReportingOverflow(y); if !o { return .int(r) }
+            case "*": let (r, o) = x.multipliedReportingOverflow(by: y); if !o { return .int(r) }
+            case "/":
+                guard y != 0 else { throw fail("division by zero", at: off) }
+                return .double(Double(x) / Double(y))
+            case "//", "%":
+                guard y != 0 else { throw fail("integer division or modulo by zero", at: off) }
+                guard !(x == .min && y == -1) else { break }
+                var q = x / y, r = x % y
+                if r != 0 && ((r < 0) != (y < 0)) { q -= 1; r += y }
+                return .int(op == "//" ? q : r)
+            case "**":
+                if y < 0 { return .double(pow(Double(x), Double(y))) }
+                var result = 1, base = x, e = y, overflow = false
+                while e > 0 && !overflow {
+                    if e & 1 == 1 { let (r, o) = result.multipliedReportingOverflow(by: base); result = r; overflow = o }
+                    e >>= 1
+                    if e > 0 { let (r, o) = base.multipliedReportingOverflow(by: base); base = r; overflow = overflow || o }
+                }
+                if !overflow { return .int(result) }
+            default: throw typeError
+            }
+            throw fail("integer result of \(op) is too large", at: off)
+        }
+        guard let x = a.asNumber, let y = b.asNumber else { throw typeError }
+        switch op {
+        case "+": return .double(x + y)
+        case "-": return .double(x - y)
+        case "*": return .double(x * y)
+        case "/":
+            guard y != 0 else { throw fail("float division by zero", at: off) }
+            return .double(x / y)
+        case "//", "%":
+            guard y != 0 else { throw fail("float modulo by zero", at: off) }
+            let q = (x / y).rounded(.down)
+            return .double(op == "//" ? q : x - q * y)
+        case "**": return .double(pow(x, y))
+        default: throw typeError
+        }
+    }
+
+    func repeatString(_ s: String, _ n: Int, at off: Int) throws -> JV {
+        guard n > 0, !s.isEmpty else { return .string("") }
+        let (total, o) = s.utf8.count.multipliedReportingOverflow(by: n)
+        try checkBuild(o ? Int.max : total, at: off)
+        return .string(String(repeating: s, count: n))
+    }
+
+    func repeatList(_ a: [JV], _ n: Int, at off: Int) throws -> JV {
+        guard n > 0, !a.isEmpty else { return .array([]) }
+        let (total, o) = a.count.multipliedReportingOverflow(by: n)
+        try charge(o ? Int.max / 2 : total, at: off)
+        var out: [JV] = []
+        for _ in 0..<n { out += a }
+        return .array(out)
+    }
+
+    /// Python `"fmt" % args` for `%s`, `%r`, `%d`, `%i`, `%f`, `%%`.
+    func percentFormat(_ fmt: String, _ arg: JV, at off: Int) throws -> String {
+        var args: [JV]
+        if case .array(let a) = arg { args = a } else { args = [arg] }
+        var out = ""
+        var it = fmt.makeIterator()
+        while let c = it.next() {
+            guard c == "%" else { out.append(c); continue }
+            guard let spec = it.next() else { throw fail("incomplete format", at: off) }
+            if spec == "%" { out.append("%"); continue }
+            guard !args.isEmpty else { throw fail("not enough arguments for format string", at: off) }
+            let v = args.removeFirst()
+            switch spec {
+            case "s": out += v.pyStr
+            case "r": out += v.pyRepr
+            case "d", "i":
+                guard let n = v.asNumber else { throw fail("%\(spec) format: a number is required, not \(v.typeName)", at: off) }
+                out += String(Int(n.rounded(.towardZero)))
+            case "f": out += String(format: "%f", v.asNumber ?? 0)
+            default: throw fail("unsupported format character '\(spec)'", at: off)
+            }
+        }
+        if !args.isEmpty, case .array = arg { throw fail("not all arguments converted during string formatting", at: off) }
+        return out
+    }
+}

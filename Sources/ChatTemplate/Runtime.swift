@@ -1,0 +1,195 @@
+/// Runtime values inside the interpreter: the JSON-like `Value` plus what Python/Jinja has beyond it
+/// (undefined, callables, namespaces, the loop object).
+enum JV {
+    case undefined(Undefined)
+    case none
+    case bool(Bool)
+    case int(Int)
+    case double(Double)
+    case string(String)
+    case array([JV])
+    case dict(JDict)
+    case namespace(NamespaceBox)
+    case function(JFunction)
+    case loop(LoopBox)
+
+    static func undef(_ hint: String) -> JV { .undefined(Undefined(hint: hint)) }
+}
+
+/// Jinja's default `Undefined`: falsy, renders empty, iterates empty; most other uses are errors.
+struct Undefined {
+    /// Why it is undefined (`'x' is undefined`, `'dict object' has no attribute 'y'`).
+    let hint: String
+    /// Set when the sandbox refused the attribute (a mutating method such as `list.append`).
+    var unsafe = false
+}
+
+/// Insertion-ordered string-keyed dictionary for runtime values.
+struct JDict {
+    private(set) var keys: [String] = []
+    private(set) var map: [String: JV] = [:]
+
+    subscript(key: String) -> JV? {
+        get { map[key] }
+        set {
+            if let newValue {
+                if map.updateValue(newValue, forKey: key) == nil { keys.append(key) }
+            } else if map.removeValue(forKey: key) != nil {
+                keys.removeAll { $0 == key }
+            }
+        }
+    }
+
+    var pairs: [(String, JV)] { keys.map { ($0, map[$0] ?? .none) } }
+    var count: Int { keys.count }
+}
+
+final class NamespaceBox {
+    var attrs = JDict()
+}
+
+/// A callable: macro, `caller`, built-in function, bound method or `loop.cycle`.
+final class JFunction {
+    enum Kind {
+        case macro(MacroDef, Scope)
+        case caller([(String, Expr?)], [Node], Scope)
+        case builtin(String)
+        case method(JV, String)
+        case loopCycle(LoopBox)
+    }
+    let kind: Kind
+    let name: String
+    init(_ name: String, _ kind: Kind) {
+        self.name = name
+        self.kind = kind
+    }
+}
+
+final class LoopBox {
+    let items: [JV]
+    var index0 = 0
+    let depth: Int
+    init(items: [JV], depth: Int) {
+        self.items = items
+        self.depth = depth
+    }
+}
+
+/// Variable scopes: lookups walk outward; assignments land in the innermost scope.
+final class Scope {
+    var vars: [String: JV] = [:]
+    let parent: Scope?
+    init(parent: Scope?) { self.parent = parent }
+
+    func lookup(_ name: String) -> JV? {
+        var s: Scope? = self
+        while let cur = s {
+            if let v = cur.vars[name] { return v }
+            s = cur.parent
+        }
+        return nil
+    }
+}
+
+extension JV {
+    init(_ v: Value) {
+        switch v {
+        case .null: self = .none
+        case .bool(let b): self = .bool(b)
+        case .int(let i): self = .int(i)
+        case .double(let d): self = .double(d)
+        case .string(let s): self = .string(s)
+        case .array(let a): self = .array(a.map(JV.init))
+        case .object(let o):
+            var d = JDict()
+            for (k, x) in o.pairs { d[k] = JV(x) }
+            self = .dict(d)
+        }
+    }
+
+    var isUndefined: Bool { if case .undefined = self { return true }; return false }
+    var isNone: Bool { if case .none = self { return true }; return false }
+
+    /// Python truthiness.
+    var truthy: Bool {
+        switch self {
+        case .undefined, .none: return false
+        case .bool(let b): return b
+        case .int(let i): return i != 0
+        case .double(let d): return d != 0
+        case .string(let s): return !s.isEmpty
+        case .array(let a): return !a.isEmpty
+        case .dict(let d): return d.count > 0
+        case .namespace, .function, .loop: return true
+        }
+    }
+
+    /// Python's type name, as used in error messages (`'dict object' has no attribute …`).
+    var typeName: String {
+        switch self {
+        case .undefined: return "Undefined"
+        case .none: return "NoneType"
+        case .bool: return "bool"
+        case .int: return "int"
+        case .double: return "float"
+        case .string: return "str"
+        case .array: return "list"
+        case .dict: return "dict"
+        case .namespace: return "Namespace"
+        case .function: return "function"
+        case .loop: return "LoopContext"
+        }
+    }
+
+    /// Numeric view (bool counts as int, as in Python).
+    var asNumber: Double? {
+        switch self {
+        case .bool(let b): return b ? 1 : 0
+        case .int(let i): return Double(i)
+        case .double(let d): return d
+        default: return nil
+        }
+    }
+
+    var asInt: Int? {
+        switch self {
+        case .bool(let b): return b ? 1 : 0
+        case .int(let i): return i
+        default: return nil
+        }
+    }
+}
+
+/// Python equality (1 == 1.0 == True; strings compared by code points).
+func pyEqual(_ a: JV, _ b: JV) -> Bool {
+    switch (a, b) {
+    case (.undefined, .undefined), (.none, .none): return true
+    case (.string(let x), .string(let y)): return x.unicodeScalars.elementsEqual(y.unicodeScalars)
+    case (.array(let x), .array(let y)): return x.count == y.count && zip(x, y).allSatisfy { pyEqual($0, $1) }
+    case (.dict(let x), .dict(let y)):
+        return x.count == y.count && x.keys.allSatisfy { k in y[k].map { pyEqual(x[k] ?? .none, $0) } ?? false }
+    case (.namespace(let x), .namespace(let y)): return x === y
+    case (.function(let x), .function(let y)): return x === y
+    case (.loop(let x), .loop(let y)): return x === y
+    default:
+        if let x = a.asNumber, let y = b.asNumber {
+            if let i = a.asInt, let j = b.asInt { return i == j }
+            return x == y
+        }
+        return false
+    }
+}
+
+/// Python ordering (`<`); nil when the types cannot be ordered.
+func pyLess(_ a: JV, _ b: JV) -> Bool? {
+    switch (a, b) {
+    case (.string(let x), .string(let y)): return x.unicodeScalars.lexicographicallyPrecedes(y.unicodeScalars)
+    case (.array(let x), .array(let y)):
+        for (p, q) in zip(x, y) where !pyEqual(p, q) { return pyLess(p, q) }
+        return x.count < y.count
+    default:
+        if let i = a.asInt, let j = b.asInt { return i < j }
+        if let x = a.asNumber, let y = b.asNumber { return x < y }
+        return nil
+    }
+}
