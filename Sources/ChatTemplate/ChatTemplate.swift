@@ -32,7 +32,7 @@ public struct ChatTemplate: Sendable {
         let ev = Evaluator(src: program.src, limits: limits, now: context.now)
         let root = Scope(parent: nil)
         root.vars["messages"] = .array(context.messages.map(JV.init))
-        root.vars["tools"] = context.tools.map { .array($0.map(JV.init)) } ?? .none
+        root.vars["tools"] = context.tools.map { .array($0.map(JV.init)) } ?? JV.none
         root.vars["documents"] = JV.none
         root.vars["add_generation_prompt"] = .bool(context.addGenerationPrompt)
         root.vars["bos_token"] = .string(context.bosToken)

@@ -13,7 +13,7 @@ extension Evaluator {
             for (k, v) in pairs {
                 let key = try eval(k, scope)
                 guard case .string(let ks) = key else {
-                    if key.asNumber != nil { d[key.pyStr] = try eval(v, scope); continue }
+                    if key.asNumber != nil || key.isNone { d.set(key: key, try eval(v, scope)); continue }
                     throw fail("dictionary keys must be strings, got '\(key.typeName)'", at: off)
                 }
                 d[ks] = try eval(v, scope)
@@ -86,7 +86,8 @@ extension Evaluator {
     }
 
     /// `obj.name`: Python attribute first (methods), then item.
-    func getAttr(_ obj: JV, _ name: String, at offset: Int) throws -> JV {
+    func getAttr(_ value: JV, _ name: String, at offset: Int) throws -> JV {
+        let obj = value.plain
         switch obj {
         case .undefined(let u): throw fail(u.hint, at: offset)
         case .dict(let d):
@@ -131,7 +132,8 @@ extension Evaluator {
     }
 
     /// `obj[key]`: item first, then attribute for string keys.
-    func getItem(_ obj: JV, _ key: JV, at offset: Int) throws -> JV {
+    func getItem(_ value: JV, _ rawKey: JV, at offset: Int) throws -> JV {
+        let obj = value.plain, key = rawKey.plain
         switch (obj, key) {
         case (.undefined(let u), _): throw fail(u.hint, at: offset)
         case (.dict(let d), .string(let k)):
@@ -177,7 +179,7 @@ extension Evaluator {
             if stop != nil && e < 0 { e = max(-1, e + n) } else if stop == nil { e = -1 }
             return s > e ? Array(stride(from: s, to: e, by: step)) : []
         }
-        switch v {
+        switch v.plain {
         case .array(let arr): return .array(try indices(arr.count).map { arr[$0] })
         case .string(let s):
             let sc = Array(s.unicodeScalars)
@@ -213,7 +215,8 @@ extension Evaluator {
     }
 
     /// Python `needle in haystack`.
-    func contains(_ haystack: JV, _ needle: JV, at offset: Int) throws -> Bool {
+    func contains(_ rawHaystack: JV, _ rawNeedle: JV, at offset: Int) throws -> Bool {
+        let haystack = rawHaystack.plain, needle = rawNeedle.plain
         switch haystack {
         case .string(let s):
             guard case .string(let n) = needle else {

@@ -7,6 +7,9 @@ extension Evaluator {
     func binary(_ op: String, _ a: JV, _ b: JV, at off: Int) throws -> JV {
         try requireDefined(a, at: off)
         try requireDefined(b, at: off)
+        if op == "+", case .markup = a, b.isStringLike { return .markup(Self.escapedText(a) + Self.escapedText(b)) }
+        if op == "+", case .markup = b, a.isStringLike { return .markup(Self.escapedText(a) + Self.escapedText(b)) }
+        let a = a.plain, b = b.plain
         let typeError = fail("unsupported operand type(s) for \(op): '\(a.typeName)' and '\(b.typeName)'", at: off)
         switch (op, a, b) {
         case ("+", .string(let x), .string(let y)):
@@ -64,6 +67,12 @@ extension Evaluator {
         case "**": return .double(pow(x, y))
         default: throw typeError
         }
+    }
+
+    /// markupsafe's `escape`: Markup stays as is, a plain string is HTML-escaped.
+    static func escapedText(_ v: JV) -> String {
+        if case .markup(let s) = v { return s }
+        return Methods.htmlEscape(v.pyStr)
     }
 
     func repeatString(_ s: String, _ n: Int, at off: Int) throws -> JV {

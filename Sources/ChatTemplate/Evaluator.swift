@@ -138,14 +138,14 @@ final class Evaluator {
 
     /// The elements a `for` loop or filter visits: list items, dict keys, string characters.
     func iterate(_ v: JV, at offset: Int) throws -> [JV] {
-        switch v {
-        case .array(let a): return a
-        case .dict(let d): return d.keys.map(JV.string)
+        switch v.plain {
+        case .array(let a), .generator(let a): return a
+        case .dict(let d): return d.keyValues
         case .string(let s): return s.unicodeScalars.map { .string(String($0)) }
         case .undefined(let u):
             if u.unsafe { throw fail(u.hint, at: offset) }
             return []
-        case .namespace, .none, .bool, .int, .double, .function, .loop:
+        case .namespace, .none, .bool, .int, .double, .function, .loop, .markup:
             throw fail("'\(v.typeName)' object is not iterable", at: offset)
         }
     }

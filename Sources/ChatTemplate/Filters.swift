@@ -11,7 +11,14 @@ struct Args {
 
 /// Jinja's built-in filters plus Hugging Face's `tojson`.
 extension Evaluator {
-    func applyFilter(_ name: String, _ v: JV, _ pos: [JV], _ kw: [(String, JV)], _ scope: Scope, at off: Int) throws -> JV {
+    func applyFilter(_ name: String, _ value: JV, _ rawPos: [JV], _ rawKw: [(String, JV)], _ scope: Scope, at off: Int) throws -> JV {
+        switch name {
+        case "safe": if case .markup = value { return value }; return .markup(value.pyStr)
+        case "e", "escape": if case .markup = value { return value }; return .markup(Methods.htmlEscape(value.pyStr))
+        case "forceescape": return .markup(Methods.htmlEscape(value.pyStr))
+        default: break
+        }
+        let v = value.plain, pos = rawPos.map(\.plain), kw = rawKw.map { ($0.0, $0.1.plain) }
         let a = Args(pos: pos, kw: kw)
         func str(_ x: JV) throws -> String {
             if case .undefined(let u) = x, u.unsafe { throw fail(u.hint, at: off) }
@@ -61,9 +68,6 @@ extension Evaluator {
         case "capitalize": return .string(Methods.capitalize(try str(v)))
         case "title": return .string(Methods.jinjaTitle(try str(v)))
         case "string": return .string(try str(v))
-        case "safe", "e", "escape", "forceescape":
-            if name == "safe" { return v }
-            return .string(Methods.htmlEscape(try str(v)))
         case "int":
             let def = a.get(0, "default") ?? .int(0)
             switch v {
@@ -104,6 +108,7 @@ extension Evaluator {
             return try list(v).first ?? .undef("No first item, sequence was empty.")
         case "last":
             if case .string(let s) = v { return s.unicodeScalars.last.map { .string(String($0)) } ?? .undef("No last item, sequence was empty.") }
+            if case .generator = v { throw fail("'generator' object is not reversible", at: off) }
             return try list(v).last ?? .undef("No last item, sequence was empty.")
         case "reverse":
             if case .string(let s) = v { return .string(String(String.UnicodeScalarView(s.unicodeScalars.reversed()))) }
@@ -130,7 +135,7 @@ extension Evaluator {
             return v
         case "items":
             switch v {
-            case .dict(let d): try charge(d.count, at: off); return .array(d.pairs.map { .array([.string($0.0), $0.1]) })
+            case .dict(let d): try charge(d.count, at: off); return .array(d.items)
             case .undefined: return .array([])
             default: throw fail("'\(v.typeName)' object has no attribute 'items'", at: off)
             }
@@ -139,7 +144,7 @@ extension Evaluator {
             let byValue = (a.get(1, "by")?.pyStr ?? "key") == "value"
             let cs = a.bool(0, "case_sensitive", false)
             try charge(d.count, at: off)
-            var pairs = d.pairs.map { JV.array([.string($0.0), $0.1]) }
+            var pairs = d.items
             try sortValues(&pairs, key: { if case .array(let p) = $0 { return Self.caseFold(p[byValue ? 1 : 0], cs) }; return $0 },
                            reverse: a.bool(2, "reverse", false), at: off)
             return .array(pairs)
@@ -174,10 +179,10 @@ extension Evaluator {
             for x in try list(v) { total = try binary("+", total, try attr.map { try attribute(x, $0, at: off) } ?? x, at: off) }
             return total
         case "map":
-            let items = try list(v)
+            let items = v.truthy ? try list(v) : []
             if let attr = a.get(-1, "attribute") {
                 let def = a.get(-1, "default")
-                return .array(try items.map { x in
+                return .generator(try items.map { x in
                     let r = try attribute(x, attr, at: off)
                     if r.isUndefined, let def { return def }
                     return r
@@ -185,9 +190,9 @@ extension Evaluator {
             }
             guard let fname = pos.first?.pyStr else { throw fail("map: a filter name or attribute= is required", at: off) }
             let rest = Array(pos.dropFirst())
-            return .array(try items.map { try applyFilter(fname, $0, rest, kw, scope, at: off) })
+            return .generator(try items.map { try applyFilter(fname, $0, rest, kw, scope, at: off) })
         case "select", "reject", "selectattr", "rejectattr":
-            let items = try list(v)
+            let items = v.truthy ? try list(v) : []
             let byAttr = name.hasSuffix("attr")
             let want = name.hasPrefix("select")
             var rest = pos
@@ -203,7 +208,7 @@ extension Evaluator {
                 let ok = try testName.map { try applyTest($0, subject, rest, scope, at: off) } ?? subject.truthy
                 if ok == want { out.append(x) }
             }
-            return .array(out)
+            return .generator(out)
         case "indent":
             let s = try str(v)
             var pad = "    "

@@ -1,6 +1,7 @@
 /// Jinja's tests (`x is defined`, `x is string`, `x is equalto 3`, …).
 extension Evaluator {
-    func applyTest(_ name: String, _ v: JV, _ args: [JV], _ scope: Scope, at off: Int) throws -> Bool {
+    func applyTest(_ name: String, _ value: JV, _ rawArgs: [JV], _ scope: Scope, at off: Int) throws -> Bool {
+        let v = value.plain, args = rawArgs.map(\.plain)
         func arg() throws -> JV {
             guard let x = args.first else { throw fail("test '\(name)' needs an argument", at: off) }
             return x

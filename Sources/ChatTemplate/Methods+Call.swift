@@ -1,24 +1,24 @@
 /// Dispatch of `receiver.method(args)` calls.
 extension Evaluator {
     func callMethod(_ recv: JV, _ name: String, _ pos: [JV], _ kw: [(String, JV)], at off: Int) throws -> JV {
-        let a = Args(pos: pos, kw: kw)
-        switch recv {
+        let a = Args(pos: pos.map(\.plain), kw: kw.map { ($0.0, $0.1.plain) })
+        switch recv.plain {
         case .string(let s): return try stringMethod(s, name, a, at: off)
         case .dict(let d):
             switch name {
             case "get":
-                guard case .string(let k)? = a.get(0, "key") else { return a.get(1, "default") ?? .none }
-                return d[k] ?? a.get(1, "default") ?? .none
-            case "items": try charge(d.count, at: off); return .array(d.pairs.map { .array([.string($0.0), $0.1]) })
-            case "keys": try charge(d.count, at: off); return .array(d.keys.map(JV.string))
+                guard case .string(let k)? = a.get(0, "key") else { return a.get(1, "default") ?? JV.none }
+                return d[k] ?? a.get(1, "default") ?? JV.none
+            case "items": try charge(d.count, at: off); return .array(d.items)
+            case "keys": try charge(d.count, at: off); return .array(d.keyValues)
             case "values": try charge(d.count, at: off); return .array(d.pairs.map(\.1))
             default: return recv
             }
         case .array(let arr):
             switch name {
-            case "count": let x = pos.first ?? .none; return .int(arr.filter { pyEqual($0, x) }.count)
+            case "count": let x = pos.first ?? JV.none; return .int(arr.filter { pyEqual($0, x) }.count)
             case "index":
-                let x = pos.first ?? .none
+                let x = pos.first ?? JV.none
                 guard let i = arr.firstIndex(where: { pyEqual($0, x) }) else { throw fail("\(x.pyRepr) is not in list", at: off) }
                 return .int(i)
             default: return recv

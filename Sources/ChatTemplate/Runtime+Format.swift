@@ -4,7 +4,7 @@ extension JV {
     var pyStr: String {
         switch self {
         case .undefined: return ""
-        case .string(let s): return s
+        case .string(let s), .markup(let s): return s
         default: return pyRepr
         }
     }
@@ -17,11 +17,13 @@ extension JV {
         case .int(let i): return String(i)
         case .double(let d): return formatPythonFloat(d)
         case .string(let s): return pyQuote(s)
+        case .markup(let s): return "Markup(" + pyQuote(s) + ")"
         case .array(let a): return "[" + a.map(\.pyRepr).joined(separator: ", ") + "]"
-        case .dict(let d): return "{" + d.pairs.map { pyQuote($0.0) + ": " + $0.1.pyRepr }.joined(separator: ", ") + "}"
+        case .dict(let d): return "{" + d.pairs.map { d.keyValue($0.0).pyRepr + ": " + $0.1.pyRepr }.joined(separator: ", ") + "}"
         case .namespace(let n): return "<Namespace " + JV.dict(n.attrs).pyRepr + ">"
         case .function(let f): return "<function \(f.name)>"
         case .loop: return "<LoopContext>"
+        case .generator: return "<generator object>"
         }
     }
 }

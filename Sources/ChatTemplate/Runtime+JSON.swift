@@ -17,7 +17,7 @@ struct JSONDumper {
         case .double(let d):
             if d.isNaN { out += "NaN" } else if d.isInfinite { out += d < 0 ? "-Infinity" : "Infinity" }
             else { out += formatPythonFloat(d) }
-        case .string(let s): quote(s, into: &out)
+        case .string(let s), .markup(let s): quote(s, into: &out)
         case .array(let a):
             if a.isEmpty { out += "[]"; return }
             out += "["
@@ -37,11 +37,11 @@ struct JSONDumper {
                 newline(&out, level + 1)
                 quote(k, into: &out)
                 out += keySeparator
-                try dump(d[k] ?? .none, into: &out, level: level + 1, budget: &budget)
+                try dump(d[k] ?? JV.none, into: &out, level: level + 1, budget: &budget)
             }
             newline(&out, level)
             out += "}"
-        case .undefined, .namespace, .function, .loop:
+        case .undefined, .namespace, .function, .loop, .generator:
             throw JSONDumpError.notSerializable(v.typeName)
         }
     }

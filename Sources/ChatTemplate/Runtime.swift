@@ -7,7 +7,11 @@ enum JV {
     case int(Int)
     case double(Double)
     case string(String)
+    /// markupsafe's `Markup` (from `|safe`, `|escape`): `+` with a plain string HTML-escapes the other side.
+    case markup(String)
     case array([JV])
+    /// What jinja's `map`/`select`/`reject` return: iterable, but no `len()`, no indexing, not JSON.
+    case generator([JV])
     case dict(JDict)
     case namespace(NamespaceBox)
     case function(JFunction)
@@ -28,6 +32,18 @@ struct Undefined {
 struct JDict {
     private(set) var keys: [String] = []
     private(set) var map: [String: JV] = [:]
+    /// Keys that were numbers in the template (`{0: 'a'}`), by their string form; Python keeps their type.
+    private var numericKeys: [String: JV] = [:]
+
+    /// The key as the template sees it (a number stays a number).
+    func keyValue(_ k: String) -> JV { numericKeys[k] ?? .string(k) }
+
+    mutating func set(key: JV, _ v: JV) {
+        if case .string(let s) = key { self[s] = v; return }
+        let s = key.pyStr
+        numericKeys[s] = key
+        self[s] = v
+    }
 
     subscript(key: String) -> JV? {
         get { map[key] }
@@ -40,7 +56,10 @@ struct JDict {
         }
     }
 
-    var pairs: [(String, JV)] { keys.map { ($0, map[$0] ?? .none) } }
+    var pairs: [(String, JV)] { keys.map { ($0, map[$0] ?? JV.none) } }
+    /// `dict.items()`: (key, value) pairs with keys typed as the template wrote them.
+    var items: [JV] { keys.map { .array([keyValue($0), map[$0] ?? JV.none]) } }
+    var keyValues: [JV] { keys.map(keyValue) }
     var count: Int { keys.count }
 }
 
@@ -107,7 +126,17 @@ extension JV {
         }
     }
 
+    /// Markup as a plain string; everything else unchanged.
+    var plain: JV { if case .markup(let s) = self { return .string(s) }; return self }
+
     var isUndefined: Bool { if case .undefined = self { return true }; return false }
+    var isStringLike: Bool {
+        switch self {
+        case .string, .markup: return true
+        default: return false
+        }
+    }
+
     var isNone: Bool { if case .none = self { return true }; return false }
 
     /// Python truthiness.
@@ -117,10 +146,10 @@ extension JV {
         case .bool(let b): return b
         case .int(let i): return i != 0
         case .double(let d): return d != 0
-        case .string(let s): return !s.isEmpty
+        case .string(let s), .markup(let s): return !s.isEmpty
         case .array(let a): return !a.isEmpty
         case .dict(let d): return d.count > 0
-        case .namespace, .function, .loop: return true
+        case .namespace, .function, .loop, .generator: return true
         }
     }
 
@@ -133,7 +162,9 @@ extension JV {
         case .int: return "int"
         case .double: return "float"
         case .string: return "str"
+        case .markup: return "Markup"
         case .array: return "list"
+        case .generator: return "generator"
         case .dict: return "dict"
         case .namespace: return "Namespace"
         case .function: return "function"
@@ -162,12 +193,12 @@ extension JV {
 
 /// Python equality (1 == 1.0 == True; strings compared by code points).
 func pyEqual(_ a: JV, _ b: JV) -> Bool {
-    switch (a, b) {
+    switch (a.plain, b.plain) {
     case (.undefined, .undefined), (.none, .none): return true
     case (.string(let x), .string(let y)): return x.unicodeScalars.elementsEqual(y.unicodeScalars)
     case (.array(let x), .array(let y)): return x.count == y.count && zip(x, y).allSatisfy { pyEqual($0, $1) }
     case (.dict(let x), .dict(let y)):
-        return x.count == y.count && x.keys.allSatisfy { k in y[k].map { pyEqual(x[k] ?? .none, $0) } ?? false }
+        return x.count == y.count && x.keys.allSatisfy { k in y[k].map { pyEqual(x[k] ?? JV.none, $0) } ?? false }
     case (.namespace(let x), .namespace(let y)): return x === y
     case (.function(let x), .function(let y)): return x === y
     case (.loop(let x), .loop(let y)): return x === y
@@ -182,7 +213,7 @@ func pyEqual(_ a: JV, _ b: JV) -> Bool {
 
 /// Python ordering (`<`); nil when the types cannot be ordered.
 func pyLess(_ a: JV, _ b: JV) -> Bool? {
-    switch (a, b) {
+    switch (a.plain, b.plain) {
     case (.string(let x), .string(let y)): return x.unicodeScalars.lexicographicallyPrecedes(y.unicodeScalars)
     case (.array(let x), .array(let y)):
         for (p, q) in zip(x, y) where !pyEqual(p, q) { return pyLess(p, q) }
