@@ -2,9 +2,10 @@
 """Render real chat templates with jinja2 under Hugging Face `apply_chat_template` conventions and write
 fixtures for Tests/ChatTemplateTests (the templates themselves + one JSON of cases per template).
 
-Usage: scripts/gen_chat_template_fixtures.py TEMPLATES_DIR [SMOLLM2_GGUF]
+Usage: scripts/gen_chat_template_fixtures.py TEMPLATES_DIR [MODEL.gguf ...]
   TEMPLATES_DIR: vendor/llama.cpp/models/templates of the llama-cpp-python==0.3.36 sdist
-  SMOLLM2_GGUF:  optional, adds the SmolLM2 template read from the GGUF metadata (needs `gguf`).
+  MODEL.gguf:    optional, adds each model's `tokenizer.chat_template` (needs `gguf`), named after the file
+                 (the project's fixtures use ~/.owl/models' SmolLM2-135M-Instruct.Q4_1; gemma-3-270m has none).
 Oracle only: jinja2 (pinned in scripts/test-requirements.txt); never on the product's path.
 """
 import json, os, sys, shutil
@@ -111,10 +112,11 @@ def main():
     src_dir = sys.argv[1]
     names = sorted(f for f in os.listdir(src_dir) if f.endswith(".jinja"))
     sources = {n: open(os.path.join(src_dir, n), encoding="utf-8").read() for n in names}
-    if len(sys.argv) > 2:
+    for path in sys.argv[2:]:
         from gguf import GGUFReader
-        field = GGUFReader(sys.argv[2]).fields["tokenizer.chat_template"]
-        sources["SmolLM2-135M-Instruct.jinja"] = bytes(field.parts[field.data[0]]).decode("utf-8")
+        field = GGUFReader(path).fields["tokenizer.chat_template"]
+        name = os.path.basename(path).split(".")[0].split("-q")[0] + ".jinja"
+        sources[name] = bytes(field.parts[field.data[0]]).decode("utf-8")
     tdir, cdir = os.path.join(OUT, "templates"), os.path.join(OUT, "cases")
     for d in (tdir, cdir):
         shutil.rmtree(d, ignore_errors=True)
