@@ -4,6 +4,7 @@ indirect enum Expr {
     case literal(JV, Int)
     case name(String, Int)
     case list([Expr], Int)
+    case tuple([Expr], Int)
     case dict([(Expr, Expr)], Int)
     case attribute(Expr, String, Int)
     case subscriptIndex(Expr, Expr, Int)
@@ -22,7 +23,7 @@ indirect enum Expr {
 
     var offset: Int {
         switch self {
-        case .literal(_, let o), .name(_, let o), .list(_, let o), .dict(_, let o), .attribute(_, _, let o),
+        case .literal(_, let o), .name(_, let o), .list(_, let o), .tuple(_, let o), .dict(_, let o), .attribute(_, _, let o),
              .subscriptIndex(_, _, let o), .slice(_, _, _, _, let o), .call(_, _, _, let o),
              .filter(_, _, _, _, let o), .test(_, _, _, _, let o), .unary(_, _, let o), .binary(_, _, _, let o),
              .and(_, _, let o), .or(_, _, let o), .not(_, let o), .compare(_, _, let o), .concat(_, let o),

@@ -8,6 +8,7 @@ extension Evaluator {
             if Builtins.names.contains(n) { return .function(JFunction(n, .builtin(n))) }
             return .undef("'\(n)' is undefined")
         case .list(let items, _): return .array(try items.map { try eval($0, scope) })
+        case .tuple(let items, _): return .tuple(try items.map { try eval($0, scope) })
         case .dict(let pairs, let off):
             var d = JDict()
             for (k, v) in pairs {

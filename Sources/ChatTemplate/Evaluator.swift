@@ -139,7 +139,7 @@ final class Evaluator {
     /// The elements a `for` loop or filter visits: list items, dict keys, string characters.
     func iterate(_ v: JV, at offset: Int) throws -> [JV] {
         switch v.plain {
-        case .array(let a), .generator(let a): return a
+        case .array(let a), .generator(let a), .tuple(let a): return a
         case .dict(let d): return d.keyValues
         case .string(let s): return s.unicodeScalars.map { .string(String($0)) }
         case .undefined(let u):
@@ -167,9 +167,8 @@ final class Evaluator {
             if let elseBody { _ = try exec(elseBody, scope, &out) }
             return
         }
-        var depth = 1
-        if case .loop(let outer)? = scope.lookup("loop") { depth = outer.depth + 1 }
-        let box = LoopBox(items: items, depth: depth)
+        // `loop.depth` counts recursive-loop levels only; nested plain loops are each at depth 1.
+        let box = LoopBox(items: items, depth: 1)
         for (n, item) in items.enumerated() {
             try charge(1, at: offset)
             box.index0 = n
@@ -200,7 +199,7 @@ final class Evaluator {
         for (n, d) in params where s.vars[n] == nil {
             s.vars[n] = try d.map { try eval($0, s) } ?? .undef("parameter '\(n)' of '\(name)' was not provided")
         }
-        s.vars["varargs"] = .array(extra)
+        s.vars["varargs"] = .tuple(extra)
         s.vars["kwargs"] = .dict(extraKw)
         var buf = ""
         _ = try exec(body, s, &buf)

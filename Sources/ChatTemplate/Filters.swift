@@ -145,7 +145,7 @@ extension Evaluator {
             let cs = a.bool(0, "case_sensitive", false)
             try charge(d.count, at: off)
             var pairs = d.items
-            try sortValues(&pairs, key: { if case .array(let p) = $0 { return Self.caseFold(p[byValue ? 1 : 0], cs) }; return $0 },
+            try sortValues(&pairs, key: { if case .tuple(let p) = $0 { return Self.caseFold(p[byValue ? 1 : 0], cs) }; return $0 },
                            reverse: a.bool(2, "reverse", false), at: off)
             return .array(pairs)
         case "sort":

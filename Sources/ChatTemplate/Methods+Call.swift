@@ -113,9 +113,9 @@ extension Evaluator {
             let i = Methods.find(s, sep, last: name == "rpartition")
             let sc = Array(s.unicodeScalars)
             let empty = JV.string("")
-            if i < 0 { return name == "partition" ? .array([.string(s), empty, empty]) : .array([empty, empty, .string(s)]) }
+            if i < 0 { return name == "partition" ? .tuple([.string(s), empty, empty]) : .tuple([empty, empty, .string(s)]) }
             let k = sep.unicodeScalars.count
-            return .array([.string(String(String.UnicodeScalarView(sc[..<i]))), .string(sep), .string(String(String.UnicodeScalarView(sc[(i + k)...])))])
+            return .tuple([.string(String(String.UnicodeScalarView(sc[..<i]))), .string(sep), .string(String(String.UnicodeScalarView(sc[(i + k)...])))])
         case "removeprefix":
             let p = try strArg(0, "prefix") ?? ""
             return .string(s.unicodeScalars.starts(with: p.unicodeScalars) ? String(String.UnicodeScalarView(s.unicodeScalars.dropFirst(p.unicodeScalars.count))) : s)

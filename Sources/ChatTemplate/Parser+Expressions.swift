@@ -20,7 +20,7 @@ extension Parser {
             if case .varEnd = currentKind { break }
             items.append(allowTernary ? try parseExpr() : try parseOr())
         }
-        return .list(items, off)
+        return .tuple(items, off)
     }
 
     mutating func parseExpr() throws -> Expr {
@@ -137,7 +137,7 @@ extension Parser {
         case .float(let v): advance(); return .literal(.double(v), off)
         case .op("("):
             advance()
-            if skipOp(")") { return .list([], off) }
+            if skipOp(")") { return .tuple([], off) }
             let e = try nest { p in try p.parseTuple() }
             try expectOp(")")
             return e

@@ -19,6 +19,7 @@ extension JV {
         case .string(let s): return pyQuote(s)
         case .markup(let s): return "Markup(" + pyQuote(s) + ")"
         case .array(let a): return "[" + a.map(\.pyRepr).joined(separator: ", ") + "]"
+        case .tuple(let a): return "(" + a.map(\.pyRepr).joined(separator: ", ") + (a.count == 1 ? ",)" : ")")
         case .dict(let d): return "{" + d.pairs.map { d.keyValue($0.0).pyRepr + ": " + $0.1.pyRepr }.joined(separator: ", ") + "}"
         case .namespace(let n): return "<Namespace " + JV.dict(n.attrs).pyRepr + ">"
         case .function(let f): return "<function \(f.name)>"

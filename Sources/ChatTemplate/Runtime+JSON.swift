@@ -18,7 +18,7 @@ struct JSONDumper {
             if d.isNaN { out += "NaN" } else if d.isInfinite { out += d < 0 ? "-Infinity" : "Infinity" }
             else { out += formatPythonFloat(d) }
         case .string(let s), .markup(let s): quote(s, into: &out)
-        case .array(let a):
+        case .array(let a), .tuple(let a):
             if a.isEmpty { out += "[]"; return }
             out += "["
             for (n, e) in a.enumerated() {

@@ -10,6 +10,8 @@ enum JV {
     /// markupsafe's `Markup` (from `|safe`, `|escape`): `+` with a plain string HTML-escapes the other side.
     case markup(String)
     case array([JV])
+    /// A Python tuple (`a, b`, `dict.items()` pairs): a list that prints with parentheses.
+    case tuple([JV])
     /// What jinja's `map`/`select`/`reject` return: iterable, but no `len()`, no indexing, not JSON.
     case generator([JV])
     case dict(JDict)
@@ -58,7 +60,7 @@ struct JDict {
 
     var pairs: [(String, JV)] { keys.map { ($0, map[$0] ?? JV.none) } }
     /// `dict.items()`: (key, value) pairs with keys typed as the template wrote them.
-    var items: [JV] { keys.map { .array([keyValue($0), map[$0] ?? JV.none]) } }
+    var items: [JV] { keys.map { .tuple([keyValue($0), map[$0] ?? JV.none]) } }
     var keyValues: [JV] { keys.map(keyValue) }
     var count: Int { keys.count }
 }
@@ -127,7 +129,13 @@ extension JV {
     }
 
     /// Markup as a plain string; everything else unchanged.
-    var plain: JV { if case .markup(let s) = self { return .string(s) }; return self }
+    var plain: JV {
+        switch self {
+        case .markup(let s): return .string(s)
+        case .tuple(let a): return .array(a)
+        default: return self
+        }
+    }
 
     var isUndefined: Bool { if case .undefined = self { return true }; return false }
     var isStringLike: Bool {
@@ -147,7 +155,7 @@ extension JV {
         case .int(let i): return i != 0
         case .double(let d): return d != 0
         case .string(let s), .markup(let s): return !s.isEmpty
-        case .array(let a): return !a.isEmpty
+        case .array(let a), .tuple(let a): return !a.isEmpty
         case .dict(let d): return d.count > 0
         case .namespace, .function, .loop, .generator: return true
         }
@@ -164,6 +172,7 @@ extension JV {
         case .string: return "str"
         case .markup: return "Markup"
         case .array: return "list"
+        case .tuple: return "tuple"
         case .generator: return "generator"
         case .dict: return "dict"
         case .namespace: return "Namespace"

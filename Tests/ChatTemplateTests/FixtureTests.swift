@@ -79,4 +79,36 @@ final class FixtureTests: XCTestCase {
         for f in failed.prefix(8) { print(f) }
         XCTAssertEqual(failed.count, 0, "failing: \(failed.map { $0.split(separator: "\n")[0] }.joined(separator: "; "))")
     }
+
+    /// One feature per snippet (whitespace control, operators, loops, macros, filters, tests, methods).
+    func testSnippetsRenderLikeJinja2() throws {
+        let text = try String(contentsOf: Self.fixtures.appendingPathComponent("snippets.json"), encoding: .utf8)
+        guard case .array(let snippets)? = try Value(json: text)["snippets"] else { return XCTFail("malformed snippets.json") }
+        XCTAssertGreaterThan(snippets.count, 50)
+        var failures: [String] = []
+        for snippet in snippets {
+            guard case .string(let source)? = snippet["template"], case .object(let vars)? = snippet["variables"] else {
+                XCTFail("malformed snippet"); continue
+            }
+            var extra = vars
+            var messages: [Value] = []
+            if case .array(let m)? = vars["messages"] { messages = m; extra["messages"] = nil }
+            let agp = vars["add_generation_prompt"] == .bool(true)
+            extra["add_generation_prompt"] = nil
+            let context = TemplateContext(messageValues: messages, addGenerationPrompt: agp, bosToken: "<s>",
+                                          eosToken: "</s>", extra: extra, now: Self.now)
+            do {
+                let got = try ChatTemplate(source: source).render(context)
+                if let expected = snippet["expected"]?.stringValue {
+                    if got != expected { failures.append("\(source)\n  expected: \(expected.debugDescription)\n  got:      \(got.debugDescription)") }
+                } else {
+                    failures.append("\(source)\n  rendered \(got.debugDescription) but jinja2 raised \(snippet["error"]?.stringValue ?? "")")
+                }
+            } catch {
+                if snippet["expected"] != nil { failures.append("\(source)\n  threw \(error)") }
+            }
+        }
+        print("chat template snippets: \(snippets.count - failures.count)/\(snippets.count) pass")
+        XCTAssertEqual(failures, [], failures.joined(separator: "\n"))
+    }
 }
