@@ -35,11 +35,13 @@ extension Evaluator {
             var d = JDict()
             if let first = pos.first, case .dict(let src) = first { d = src }
             for (k, v) in kw { d[k] = v }
+            try checkNesting(.dict(d), at: off)
             return .dict(d)
         case "namespace":
             let ns = NamespaceBox()
             if let first = pos.first, case .dict(let src) = first { ns.attrs = src }
             for (k, v) in kw { ns.attrs[k] = v }
+            try checkNesting(.namespace(ns), at: off)
             return .namespace(ns)
         case "raise_exception":
             throw fail((pos.first ?? kw.first?.1 ?? .string("")).pyStr, at: off, kind: .raised)

@@ -7,8 +7,14 @@ extension Evaluator {
             if let v = scope.lookup(n) { return v }
             if Builtins.names.contains(n) { return .function(JFunction(n, .builtin(n))) }
             return .undef("'\(n)' is undefined")
-        case .list(let items, _): return .array(try items.map { try eval($0, scope) })
-        case .tuple(let items, _): return .tuple(try items.map { try eval($0, scope) })
+        case .list(let items, let off):
+            let v = JV.array(try items.map { try eval($0, scope) })
+            try checkNesting(v, at: off)
+            return v
+        case .tuple(let items, let off):
+            let v = JV.tuple(try items.map { try eval($0, scope) })
+            try checkNesting(v, at: off)
+            return v
         case .dict(let pairs, let off):
             var d = JDict()
             for (k, v) in pairs {
@@ -19,6 +25,7 @@ extension Evaluator {
                 }
                 d[ks] = try eval(v, scope)
             }
+            try checkNesting(.dict(d), at: off)
             return .dict(d)
         case .attribute(let base, let name, let off):
             return try getAttr(try eval(base, scope), name, at: off)

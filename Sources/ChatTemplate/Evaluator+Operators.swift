@@ -79,7 +79,11 @@ extension Evaluator {
         guard n > 0, !s.isEmpty else { return .string("") }
         let (total, o) = s.utf8.count.multipliedReportingOverflow(by: n)
         try checkBuild(o ? Int.max : total, at: off)
-        return .string(String(repeating: s, count: n))
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(total)
+        let unit = Array(s.utf8)
+        if unit.count == 1 { bytes = [UInt8](repeating: unit[0], count: n) } else { for _ in 0..<n { bytes += unit } }
+        return .string(String(decoding: bytes, as: UTF8.self))
     }
 
     func repeatList(_ a: [JV], _ n: Int, at off: Int) throws -> JV {

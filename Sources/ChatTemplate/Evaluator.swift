@@ -32,12 +32,43 @@ final class Evaluator {
         }
     }
 
+    /// A macro call costs this many steps (a fresh scope and output buffer; fan-out recursion stays fast).
+    static let callCost = 8
+
     /// Checks a string about to be built (`byteCount` UTF-8 bytes) against the size limit and charges for it.
     func checkBuild(_ byteCount: Int, at offset: Int) throws {
         if byteCount > limits.maxOutputBytes {
             throw fail("the template built a string of \(byteCount) bytes, more than the \(limits.maxOutputBytes)-byte limit", at: offset, kind: .limit)
         }
-        try charge(byteCount >> 8, at: offset)
+        try charge(byteCount >> 6, at: offset)
+    }
+
+    /// Values may nest at most this deep (deeper ones could exhaust the stack when printed or freed).
+    static let maxNesting = 64
+
+    /// Rejects a freshly built container nested deeper than `maxNesting`; charges one step per value visited.
+    func checkNesting(_ v: JV, at offset: Int) throws {
+        var visits = 0
+        func depth(_ v: JV, _ level: Int) -> Int {
+            visits += 1
+            guard level <= Evaluator.maxNesting else { return level }
+            var deepest = level
+            switch v {
+            case .array(let a), .tuple(let a), .generator(let a):
+                for x in a where deepest <= Evaluator.maxNesting { deepest = max(deepest, depth(x, level + 1)) }
+            case .dict(let d):
+                for k in d.keys where deepest <= Evaluator.maxNesting { deepest = max(deepest, depth(d[k] ?? JV.none, level + 1)) }
+            case .namespace(let n):
+                for k in n.attrs.keys where deepest <= Evaluator.maxNesting { deepest = max(deepest, depth(n.attrs[k] ?? JV.none, level + 1)) }
+            default: break
+            }
+            return deepest
+        }
+        let d = depth(v, 0)
+        try charge(visits, at: offset)
+        if d > Evaluator.maxNesting {
+            throw fail("values nested more than \(Evaluator.maxNesting) levels deep", at: offset, kind: .limit)
+        }
     }
 
     func emit(_ s: String, into out: inout String, at offset: Int) throws {
@@ -133,6 +164,7 @@ final class Evaluator {
                 throw fail("cannot assign attribute '\(attr)' on '\(obj)': it is not a namespace() object", at: offset)
             }
             ns.attrs[attr] = v
+            try checkNesting(.namespace(ns), at: offset)
         }
     }
 
@@ -182,6 +214,7 @@ final class Evaluator {
     /// Calls a macro or `caller`: binds parameters in a fresh scope over the definition scope.
     func callMacro(_ name: String, _ params: [(String, Expr?)], _ body: [Node], _ defScope: Scope,
                    _ args: [JV], _ kwargs: [(String, JV)], at offset: Int) throws -> JV {
+        try charge(Evaluator.callCost, at: offset)
         callDepth += 1
         defer { callDepth -= 1 }
         guard callDepth <= limits.maxCallDepth else {
@@ -199,8 +232,8 @@ final class Evaluator {
         for (n, d) in params where s.vars[n] == nil {
             s.vars[n] = try d.map { try eval($0, s) } ?? .undef("parameter '\(n)' of '\(name)' was not provided")
         }
-        s.vars["varargs"] = .tuple(extra)
-        s.vars["kwargs"] = .dict(extraKw)
+        if !extra.isEmpty || params.isEmpty { s.vars["varargs"] = .tuple(extra) }
+        if extraKw.count > 0 || params.isEmpty { s.vars["kwargs"] = .dict(extraKw) }
         var buf = ""
         _ = try exec(body, s, &buf)
         return .string(buf)

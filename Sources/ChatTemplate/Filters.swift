@@ -237,6 +237,7 @@ extension Evaluator {
                 if let fill = a.get(1, "fill_with") { while cur.count < n { cur.append(fill) } }
                 out.append(.array(cur))
             }
+            try checkNesting(.array(out), at: off)
             return .array(out)
         case "format":
             return .string(try percentFormat(try str(v), .array(pos), at: off))

@@ -9,6 +9,13 @@ extension Parser {
         return try body(&self)
     }
 
+    /// Left-deep chains (`a + b + c`, `x.a.b`, `x|f|g`) nest the tree as much as parentheses do.
+    mutating func grow(_ grown: inout Int) throws {
+        grown += 1
+        depth += 1
+        guard depth <= Parser.maxDepth else { throw error("expression nested too deeply (more than \(Parser.maxDepth) levels)") }
+    }
+
     /// An expression, or several separated by commas (a tuple, represented as a list).
     mutating func parseTuple(allowTernary: Bool = true) throws -> Expr {
         let off = current.offset
@@ -38,13 +45,19 @@ extension Parser {
 
     mutating func parseOr() throws -> Expr {
         var e = try parseAnd()
-        while isName("or") { let off = current.offset; advance(); e = .or(e, try parseAnd(), off) }
+        var grown = 0
+        defer { depth -= grown }
+        while isName("or") {
+            try grow(&grown); let off = current.offset; advance(); e = .or(e, try parseAnd(), off) }
         return e
     }
 
     mutating func parseAnd() throws -> Expr {
         var e = try parseNot()
-        while isName("and") { let off = current.offset; advance(); e = .and(e, try parseNot(), off) }
+        var grown = 0
+        defer { depth -= grown }
+        while isName("and") {
+            try grow(&grown); let off = current.offset; advance(); e = .and(e, try parseNot(), off) }
         return e
     }
 
@@ -75,7 +88,10 @@ extension Parser {
 
     mutating func parseMath1() throws -> Expr {
         var e = try parseConcat()
+        var grown = 0
+        defer { depth -= grown }
         while case .op(let o) = currentKind, o == "+" || o == "-" {
+            try grow(&grown)
             let off = current.offset; advance()
             e = .binary(o, e, try parseConcat(), off)
         }
@@ -91,7 +107,10 @@ extension Parser {
 
     mutating func parseMath2() throws -> Expr {
         var e = try parsePow()
+        var grown = 0
+        defer { depth -= grown }
         while case .op(let o) = currentKind, ["*", "/", "//", "%"].contains(o) {
+            try grow(&grown)
             let off = current.offset; advance()
             e = .binary(o, e, try parsePow(), off)
         }
@@ -100,7 +119,10 @@ extension Parser {
 
     mutating func parsePow() throws -> Expr {
         var e = try parseUnary()
-        while isOp("**") { let off = current.offset; advance(); e = .binary("**", e, try parseUnary(), off) }
+        var grown = 0
+        defer { depth -= grown }
+        while isOp("**") {
+            try grow(&grown); let off = current.offset; advance(); e = .binary("**", e, try parseUnary(), off) }
         return e
     }
 
@@ -166,7 +188,10 @@ extension Parser {
 
     mutating func parsePostfix(_ base: Expr) throws -> Expr {
         var e = base
+        var grown = 0
+        defer { depth -= grown }
         while true {
+            try grow(&grown)
             let off = current.offset
             if skipOp(".") {
                 switch currentKind {
@@ -223,7 +248,10 @@ extension Parser {
 
     mutating func parseFilterExpr(_ base: Expr) throws -> Expr {
         var e = base
+        var grown = 0
+        defer { depth -= grown }
         while true {
+            try grow(&grown)
             let off = current.offset
             if skipOp("|") {
                 var name = try expectName()

@@ -6,7 +6,7 @@ struct Parser {
     var i = 0
     var depth = 0
     var loopDepth = 0
-    static let maxDepth = 128
+    static let maxDepth = 256
 
     init(tokens: [Token], src: [UInt8]) {
         self.tokens = tokens
@@ -98,6 +98,9 @@ struct Parser {
 
     mutating func parseStatement(_ tag: String) throws -> Node {
         let start = current.offset
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Parser.maxDepth else { throw error("statements nested too deeply (more than \(Parser.maxDepth) levels)") }
         advance()
         switch tag {
         case "if":

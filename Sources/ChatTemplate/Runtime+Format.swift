@@ -9,22 +9,54 @@ extension JV {
         }
     }
 
+    /// `repr(x)`, cut off past `reprLimit` bytes (values can share structure, so their printed size can be
+    /// exponential in the work that built them; callers then hit the output-size limit).
     var pyRepr: String {
+        var out = ""
+        repr(into: &out)
+        return out
+    }
+
+    static let reprLimit = 8 << 20
+
+    func repr(into out: inout String) {
+        if out.utf8.count > JV.reprLimit { return }
+        func seq(_ items: [JV], _ open: String, _ close: String) {
+            out += open
+            for (n, x) in items.enumerated() {
+                if n > 0 { out += ", " }
+                x.repr(into: &out)
+                if out.utf8.count > JV.reprLimit { return }
+            }
+            out += close
+        }
         switch self {
-        case .undefined: return ""
-        case .none: return "None"
-        case .bool(let b): return b ? "True" : "False"
-        case .int(let i): return String(i)
-        case .double(let d): return formatPythonFloat(d)
-        case .string(let s): return pyQuote(s)
-        case .markup(let s): return "Markup(" + pyQuote(s) + ")"
-        case .array(let a): return "[" + a.map(\.pyRepr).joined(separator: ", ") + "]"
-        case .tuple(let a): return "(" + a.map(\.pyRepr).joined(separator: ", ") + (a.count == 1 ? ",)" : ")")
-        case .dict(let d): return "{" + d.pairs.map { d.keyValue($0.0).pyRepr + ": " + $0.1.pyRepr }.joined(separator: ", ") + "}"
-        case .namespace(let n): return "<Namespace " + JV.dict(n.attrs).pyRepr + ">"
-        case .function(let f): return "<function \(f.name)>"
-        case .loop: return "<LoopContext>"
-        case .generator: return "<generator object>"
+        case .undefined: break
+        case .none: out += "None"
+        case .bool(let b): out += b ? "True" : "False"
+        case .int(let i): out += String(i)
+        case .double(let d): out += formatPythonFloat(d)
+        case .string(let s): out += pyQuote(s)
+        case .markup(let s): out += "Markup(" + pyQuote(s) + ")"
+        case .array(let a): seq(a, "[", "]")
+        case .tuple(let a): seq(a, "(", a.count == 1 ? ",)" : ")")
+        case .dict(let d):
+            out += "{"
+            for (n, (k, v)) in d.pairs.enumerated() {
+                if n > 0 { out += ", " }
+                d.keyValue(k).repr(into: &out)
+                out += ": "
+                v.repr(into: &out)
+                if out.utf8.count > JV.reprLimit { return }
+            }
+            out += "}"
+        case .namespace(let n):
+            out += "<Namespace "
+            JV.dict(n.attrs).repr(into: &out)
+            out += ">"
+        case .function(let f): out += "<function \(f.name)>"
+        case .loop: out += "<LoopContext>"
+        case .generator: out += "<generator object>"
         }
     }
 }

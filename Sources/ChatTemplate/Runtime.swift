@@ -200,14 +200,29 @@ extension JV {
     }
 }
 
-/// Python equality (1 == 1.0 == True; strings compared by code points).
+/// Python equality (1 == 1.0 == True; strings compared by code points). Gives up (false) after a
+/// million element comparisons: shared structure can make values exponentially large.
 func pyEqual(_ a: JV, _ b: JV) -> Bool {
+    var budget = 1_000_000
+    return pyEqual(a, b, &budget)
+}
+
+func pyEqual(_ a: JV, _ b: JV, _ budget: inout Int) -> Bool {
+    budget -= 1
+    if budget < 0 { return false }
     switch (a.plain, b.plain) {
     case (.undefined, .undefined), (.none, .none): return true
     case (.string(let x), .string(let y)): return x.unicodeScalars.elementsEqual(y.unicodeScalars)
-    case (.array(let x), .array(let y)): return x.count == y.count && zip(x, y).allSatisfy { pyEqual($0, $1) }
+    case (.array(let x), .array(let y)):
+        guard x.count == y.count else { return false }
+        for (p, q) in zip(x, y) where !pyEqual(p, q, &budget) { return false }
+        return true
     case (.dict(let x), .dict(let y)):
-        return x.count == y.count && x.keys.allSatisfy { k in y[k].map { pyEqual(x[k] ?? JV.none, $0) } ?? false }
+        guard x.count == y.count else { return false }
+        for k in x.keys {
+            guard let q = y[k], pyEqual(x[k] ?? JV.none, q, &budget) else { return false }
+        }
+        return true
     case (.namespace(let x), .namespace(let y)): return x === y
     case (.function(let x), .function(let y)): return x === y
     case (.loop(let x), .loop(let y)): return x === y
@@ -222,10 +237,17 @@ func pyEqual(_ a: JV, _ b: JV) -> Bool {
 
 /// Python ordering (`<`); nil when the types cannot be ordered.
 func pyLess(_ a: JV, _ b: JV) -> Bool? {
+    var budget = 1_000_000
+    return pyLess(a, b, &budget)
+}
+
+func pyLess(_ a: JV, _ b: JV, _ budget: inout Int) -> Bool? {
+    budget -= 1
+    if budget < 0 { return nil }
     switch (a.plain, b.plain) {
     case (.string(let x), .string(let y)): return x.unicodeScalars.lexicographicallyPrecedes(y.unicodeScalars)
     case (.array(let x), .array(let y)):
-        for (p, q) in zip(x, y) where !pyEqual(p, q) { return pyLess(p, q) }
+        for (p, q) in zip(x, y) where !pyEqual(p, q, &budget) { return pyLess(p, q, &budget) }
         return x.count < y.count
     default:
         if let i = a.asInt, let j = b.asInt { return i < j }
