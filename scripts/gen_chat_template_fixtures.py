@@ -124,7 +124,26 @@ SNIPPETS = [
     ("{{ 'b' in 'abc' }} {{ 2 in [1, 2] }} {{ 'k' in {'k': 1} }} {{ 'z' not in 'abc' }} {{ not 1 }} {{ 1 and 'x' }} {{ 0 or 'y' }}", {}),
     ("{{ 'yes' if x else 'no' }} {{ 'yes' if y else 'no' }} [{{ 'only' if y }}]", {"x": 1, "y": 0}),
     ("{{ s[0] }} {{ s[-1] }} {{ s[1:3] }} {{ s[::-1] }} {{ s[::2] }} {{ s[:-2] }} {{ l[1:] }} {{ l[::-1] }} {{ l[-2:] }}", {"s": "hello", "l": [1, 2, 3, 4]}),
-    ("{{ d.a }} {{ d['b'] }} {{ d.c.x }} {{ l.0 }} {{ d.missing }}|{{ d.items | length }}", {"d": {"a": 1, "b": 2, "c": {"x": 3}}, "l": [9]}),
+    ("{{ d.a }} {{ d['b'] }} {{ d.c.x }} {{ l.0 }} {{ d.missing }}|{{ d.items is defined }}", {"d": {"a": 1, "b": 2, "c": {"x": 3}}, "l": [9]}),
+    # jinja2 raises on these: the Swift renderer must throw too
+    ("{{ d.items | length }}", {"d": {"a": 1}}),
+    ("{{ none + 1 }}", {}),
+    ("{{ 'a' + 1 }}", {}),
+    ("{{ missing.attr }}", {}),
+    ("{{ missing[0] }}", {}),
+    ("{% for x in none %}{% endfor %}", {}),
+    ("{{ 'a' in none }}", {}),
+    ("{{ none | length }}", {}),
+    ("{{ ['a'] | map('upper') | tojson }}", {}),
+    ("{{ ['a'] | select | length }}", {}),
+    ("{{ 1 < 'a' }}", {}),
+    ("{{ [1, 'a'] | sort }}", {}),
+    ("{% set l = [1] %}{{ l.append(2) }}", {}),
+    ("{{ {'a': 1}.pop('a') }}", {}),
+    ("{{ range(200000) | length }}", {}),
+    ("{{ 1 / 0 }}", {}),
+    ("{{ missing | tojson }}", {}),
+    ("{{ raise_exception('custom message') }}", {}),
     # undefined and none behaviour
     ("[{{ nothing }}] {{ nothing is defined }} {{ nothing is undefined }} {{ nothing | default('dflt') }} {{ '' | default('e', true) }}", {}),
     ("{{ none is none }} {{ none is not none }} {{ none.foo is defined }} {{ 'x'.foo is defined }} {{ nothing | length }} {{ nothing ~ 'x' }}", {}),
@@ -191,6 +210,18 @@ SNIPPETS = [
 ]
 
 
+def builtin_templates():
+    """The family templates of Sources/ChatTemplate/BuiltinTemplates.swift (Swift multi-line literals)."""
+    import re
+    path = os.path.join(os.path.dirname(__file__), "..", "Sources", "ChatTemplate", "BuiltinTemplates.swift")
+    text = open(path, encoding="utf-8").read()
+    out = {}
+    for name, body, indent in re.findall(r'"(\w+)": """\n(.*?)\n( *)"""', text, re.S):
+        lines = [line[len(indent):] for line in body.split("\n")]
+        out[f"builtin-{name}.jinja"] = "\n".join(lines).replace("\\\\", "\\")
+    return out
+
+
 def render(env, source, ctx):
     full = dict(ctx)
     full.setdefault("tools", None)
@@ -203,6 +234,7 @@ def main():
     src_dir = sys.argv[1]
     names = sorted(f for f in os.listdir(src_dir) if f.endswith(".jinja"))
     sources = {n: open(os.path.join(src_dir, n), encoding="utf-8").read() for n in names}
+    sources.update(builtin_templates())
     for path in sys.argv[2:]:
         from gguf import GGUFReader
         field = GGUFReader(path).fields["tokenizer.chat_template"]
