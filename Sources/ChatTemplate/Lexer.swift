@@ -46,7 +46,6 @@ struct Lexer {
     }
 
     mutating func tokenize() throws -> [Token] {
-        var stripNextText = false
         while pos < src.count {
             // Find the next tag opener.
             var i = pos
@@ -60,7 +59,6 @@ struct Lexer {
             }
             if opener == 0 { i = src.count }
             var text = Array(src[pos..<i])
-            if stripNextText { text = Array(text.drop(while: Self.isSpace)); stripNextText = false }
             if opener == 0 {
                 emitText(text, at: pos)
                 break
@@ -88,30 +86,16 @@ struct Lexer {
                 let dash = k > j && src[k - 1] == UInt8(ascii: "-")
                 let plus = k > j && src[k - 1] == UInt8(ascii: "+")
                 pos = k + 2
-                finishTag(dash: dash, plus: plus, stripNext: &stripNextText)
+                finishTagEnd(dash: dash, plus: plus, trim: true)
                 continue
             }
             let isBlock = opener == UInt8(ascii: "%")
             tokens.append(Token(kind: isBlock ? .blockBegin : .varBegin, offset: tagStart))
             pos = j
-            try lexInside(isBlock: isBlock, stripNext: &stripNextText)
+            try lexInside(isBlock: isBlock)
         }
         tokens.append(Token(kind: .eof, offset: src.count))
         return tokens
-    }
-
-    private mutating func finishTag(dash: Bool, plus: Bool, stripNext: inout Bool) {
-        if dash {
-            stripNext = true
-            var k = pos
-            while k < src.count, Self.isSpace(src[k]) { k += 1 }
-            lineStarting = k > pos && src[k - 1] == 0x0A
-            pos = k
-            stripNext = false
-        } else if !plus, pos < src.count, src[pos] == 0x0A {
-            pos += 1
-            lineStarting = true
-        }
     }
 
     private mutating func emitText(_ text: [UInt8], at offset: Int) {
@@ -120,7 +104,7 @@ struct Lexer {
 
     static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x09 || b == 0x0D || b == 0x0B || b == 0x0C }
 
-    private mutating func lexInside(isBlock: Bool, stripNext: inout Bool) throws {
+    private mutating func lexInside(isBlock: Bool) throws {
         let close = isBlock ? UInt8(ascii: "%") : UInt8(ascii: "}")
         var depth = 0  // bracket nesting: `}}` inside a dict literal is not the tag end
         while true {
@@ -132,8 +116,8 @@ struct Lexer {
             // Tag end: `%}` / `}}`, optionally `-%}` / `+%}`.
             var k = pos
             var dash = false, plus = false
-            if (c == UInt8(ascii: "-") || c == UInt8(ascii: "+")), k + 2 < src.count + 0, k + 1 < src.count,
-               src[k + 1] == close, k + 2 < src.count, src[k + 2] == UInt8(ascii: "}") {
+            if c == UInt8(ascii: "-") || c == UInt8(ascii: "+"), k + 2 < src.count, src[k + 1] == close,
+               src[k + 2] == UInt8(ascii: "}") {
                 dash = c == UInt8(ascii: "-"); plus = c == UInt8(ascii: "+"); k += 1
             }
             if src[k] == close, k + 1 < src.count, src[k + 1] == UInt8(ascii: "}"), depth == 0 || isBlock || dash || plus {
@@ -141,7 +125,6 @@ struct Lexer {
                 pos = k + 2
                 if isBlock || dash { finishTagEnd(dash: dash, plus: plus, trim: isBlock) }
                 else { lineStarting = false }
-                _ = stripNext
                 return
             }
             let start = pos
