@@ -7,6 +7,7 @@ extension Evaluator {
     func binary(_ op: String, _ a: JV, _ b: JV, at off: Int) throws -> JV {
         try requireDefined(a, at: off)
         try requireDefined(b, at: off)
+        if op == "%", case .string(let fmt) = a.plain { return .string(try percentFormat(fmt, b, at: off)) }
         if op == "+", case .markup = a, b.isStringLike { return .markup(Self.escapedText(a) + Self.escapedText(b)) }
         if op == "+", case .markup = b, a.isStringLike { return .markup(Self.escapedText(a) + Self.escapedText(b)) }
         let a = a.plain, b = b.plain
@@ -22,7 +23,6 @@ extension Evaluator {
         case ("*", _, .string(let s)) where a.asInt != nil: return try repeatString(s, a.asInt ?? 0, at: off)
         case ("*", .array(let x), _) where b.asInt != nil: return try repeatList(x, b.asInt ?? 0, at: off)
         case ("*", _, .array(let x)) where a.asInt != nil: return try repeatList(x, a.asInt ?? 0, at: off)
-        case ("%", .string(let fmt), _): return .string(try percentFormat(fmt, b, at: off))
         default: break
         }
         if let x = a.asInt, let y = b.asInt {
@@ -95,29 +95,54 @@ extension Evaluator {
         return .array(out)
     }
 
-    /// Python `"fmt" % args` for `%s`, `%r`, `%d`, `%i`, `%f`, `%%`.
+    /// Python `"fmt" % args`: `%[flags][width][.precision]type` for s r d i f F e E g G x X o c and `%%`.
     func percentFormat(_ fmt: String, _ arg: JV, at off: Int) throws -> String {
         var args: [JV]
-        if case .array(let a) = arg { args = a } else { args = [arg] }
+        if case .tuple(let a) = arg { args = a } else { args = [arg] }
         var out = ""
-        var it = fmt.makeIterator()
-        while let c = it.next() {
-            guard c == "%" else { out.append(c); continue }
-            guard let spec = it.next() else { throw fail("incomplete format", at: off) }
-            if spec == "%" { out.append("%"); continue }
+        var chars = Array(fmt.unicodeScalars)[...]
+        while let c = chars.popFirst() {
+            guard c == "%" else { out.unicodeScalars.append(c); continue }
+            var flags = "", width = "", precision: String? = nil
+            while let f = chars.first, "-+ 0#".unicodeScalars.contains(f) { flags.unicodeScalars.append(f); chars.removeFirst() }
+            while let d = chars.first, d.properties.numericType != nil, d.isASCII { width.unicodeScalars.append(d); chars.removeFirst() }
+            if chars.first == "." {
+                chars.removeFirst()
+                var p = ""
+                while let d = chars.first, d.properties.numericType != nil, d.isASCII { p.unicodeScalars.append(d); chars.removeFirst() }
+                precision = p
+            }
+            guard let spec = chars.popFirst() else { throw fail("incomplete format", at: off) }
+            if spec == "%" { out += "%"; continue }
             guard !args.isEmpty else { throw fail("not enough arguments for format string", at: off) }
             let v = args.removeFirst()
+            guard (Int(width) ?? 0) <= limits.maxOutputBytes, (Int(precision ?? "0") ?? 0) <= 4096 else {
+                throw fail("format width too large", at: off, kind: .limit)
+            }
+            let prec = precision.map { "." + ($0.isEmpty ? "0" : $0) } ?? ""
             switch spec {
-            case "s": out += v.pyStr
-            case "r": out += v.pyRepr
-            case "d", "i":
-                guard let n = v.asNumber else { throw fail("%\(spec) format: a number is required, not \(v.typeName)", at: off) }
-                out += String(Int(n.rounded(.towardZero)))
-            case "f": out += String(format: "%f", v.asNumber ?? 0)
+            case "s", "r":
+                var text = spec == "s" ? v.pyStr : v.pyRepr
+                if let p = precision.flatMap({ Int($0.isEmpty ? "0" : $0) }) { text = String(String.UnicodeScalarView(text.unicodeScalars.prefix(p))) }
+                let pad = max(0, (Int(width) ?? 0) - text.unicodeScalars.count)
+                out += flags.contains("-") ? text + String(repeating: " ", count: pad) : String(repeating: " ", count: pad) + text
+            case "d", "i", "x", "X", "o":
+                guard let n = v.asNumber else { throw fail("%\(spec) format: a real number is required, not \(v.typeName)", at: off) }
+                let i = v.asInt ?? Int(n.rounded(.towardZero))
+                let conv = spec == "i" ? "d" : String(spec)
+                out += String(format: "%" + flags + width + prec + "l" + conv, i)
+            case "f", "F", "e", "E", "g", "G":
+                guard let n = v.asNumber else { throw fail("%\(spec) format: a real number is required, not \(v.typeName)", at: off) }
+                out += String(format: "%" + flags + width + (precision == nil ? ".6" : prec) + String(spec), n)
+            case "c":
+                if case .string(let s) = v, s.unicodeScalars.count == 1 { out += s }
+                else if let i = v.asInt, let u = Unicode.Scalar(UInt32(clamping: max(0, i))) { out.unicodeScalars.append(u) }
+                else { throw fail("%c requires an int or a single character", at: off) }
             default: throw fail("unsupported format character '\(spec)'", at: off)
             }
+            try checkBuild(out.utf8.count, at: off)
         }
-        if !args.isEmpty, case .array = arg { throw fail("not all arguments converted during string formatting", at: off) }
+        if !args.isEmpty, case .tuple = arg { throw fail("not all arguments converted during string formatting", at: off) }
         return out
     }
 }

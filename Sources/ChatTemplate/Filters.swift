@@ -240,7 +240,7 @@ extension Evaluator {
             try checkNesting(.array(out), at: off)
             return .array(out)
         case "format":
-            return .string(try percentFormat(try str(v), .array(pos), at: off))
+            return .string(try percentFormat(try str(v), .tuple(pos), at: off))
         case "attr":
             return try getAttr(v, try str(a.get(0, "name") ?? .string("")), at: off)
         case "pprint": return .string(v.pyRepr)

@@ -90,6 +90,10 @@ struct Lexer {
                 continue
             }
             let isBlock = opener == UInt8(ascii: "%")
+            if isBlock, let afterRaw = matchWord("raw", from: j) {
+                try lexRaw(from: afterRaw, tagStart: tagStart)
+                continue
+            }
             tokens.append(Token(kind: isBlock ? .blockBegin : .varBegin, offset: tagStart))
             pos = j
             try lexInside(isBlock: isBlock)
@@ -149,6 +153,50 @@ struct Lexer {
                 }
             }
         }
+    }
+
+    /// If `word` follows (after spaces) at `from` and closes its tag (`%}`, `-%}`, `+%}`), returns the
+    /// offset just past the tag and whether it ended with `-`.
+    private func matchWord(_ word: String, from: Int) -> (end: Int, dash: Bool)? {
+        var k = from
+        while k < src.count, Self.isSpace(src[k]) { k += 1 }
+        let w = Array(word.utf8)
+        guard k + w.count <= src.count, Array(src[k..<k + w.count]) == w else { return nil }
+        k += w.count
+        while k < src.count, Self.isSpace(src[k]) { k += 1 }
+        var dash = false
+        if k < src.count, src[k] == UInt8(ascii: "-") || src[k] == UInt8(ascii: "+") { dash = src[k] == UInt8(ascii: "-"); k += 1 }
+        guard k + 1 < src.count, src[k] == UInt8(ascii: "%"), src[k + 1] == UInt8(ascii: "}") else { return nil }
+        return (k + 2, dash)
+    }
+
+    /// `{% raw %}…{% endraw %}`: the text between is emitted as is.
+    private mutating func lexRaw(from begin: (end: Int, dash: Bool), tagStart: Int) throws {
+        pos = begin.end
+        if begin.dash { while pos < src.count, Self.isSpace(src[pos]) { pos += 1 } }
+        var k = pos
+        while k + 1 < src.count {
+            if src[k] == UInt8(ascii: "{"), src[k + 1] == UInt8(ascii: "%") {
+                var j = k + 2
+                let marker: UInt8? = j < src.count && (src[j] == UInt8(ascii: "-") || src[j] == UInt8(ascii: "+")) ? src[j] : nil
+                if marker != nil { j += 1 }
+                if let end = matchWord("endraw", from: j) {
+                    var text = Array(src[pos..<k])
+                    if marker == UInt8(ascii: "-") {
+                        while let l = text.last, Self.isSpace(l) { text.removeLast() }
+                    } else if marker == nil {
+                        let lpos = (text.lastIndex(of: 0x0A).map { $0 + 1 }) ?? 0
+                        if lpos > 0, lpos < text.count, text[lpos...].allSatisfy(Self.isSpace) { text.removeSubrange(lpos...) }
+                    }
+                    emitText(text, at: pos)
+                    pos = end.end
+                    finishTagEnd(dash: end.dash, plus: false, trim: true)
+                    return
+                }
+            }
+            k += 1
+        }
+        throw syntaxError("missing '{% endraw %}' for this raw block", at: tagStart)
     }
 
     private mutating func finishTagEnd(dash: Bool, plus: Bool, trim: Bool) {

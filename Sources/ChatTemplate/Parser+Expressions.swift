@@ -23,7 +23,7 @@ extension Parser {
         guard isOp(",") else { return first }
         var items = [first]
         while skipOp(",") {
-            if isBlockEnd || isName("if") { break }
+            if isBlockEnd || isName("if") || isOp(")") { break }
             if case .varEnd = currentKind { break }
             items.append(allowTernary ? try parseExpr() : try parseOr())
         }
@@ -270,7 +270,7 @@ extension Parser {
                 } else {
                     var takesArg = false
                     switch currentKind {
-                    case .name(let n): takesArg = !["else", "or", "and", "if", "in", "is", "not"].contains(n)
+                    case .name(let n): takesArg = !["else", "or", "and"].contains(n)
                     case .string, .int, .float, .op("["), .op("{"): takesArg = true
                     default: break
                     }
