@@ -30,6 +30,7 @@ public struct ChatTemplate: Sendable {
     ///   (the template's own `raise_exception`), `.limit` (sandbox bounds), each with line and column.
     public func render(_ context: TemplateContext) throws -> String {
         let ev = Evaluator(src: program.src, limits: limits, now: context.now)
+        ev.markStackBase()
         let root = Scope(parent: nil)
         root.vars["messages"] = .array(context.messages.map(JV.init))
         root.vars["tools"] = context.tools.map { .array($0.map(JV.init)) } ?? JV.none

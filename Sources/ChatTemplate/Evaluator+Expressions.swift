@@ -1,6 +1,7 @@
 /// Expression evaluation with Python/Jinja semantics.
 extension Evaluator {
     func eval(_ e: Expr, _ scope: Scope) throws -> JV {
+        try checkStack(at: e.offset)
         switch e {
         case .literal(let v, _): return v
         case .name(let n, _):

@@ -8,6 +8,8 @@ final class Evaluator {
     var callDepth = 0
     /// Scopes that hold macros: cleared after the render to break scope ↔ macro reference cycles.
     var macroScopes: [Scope] = []
+    /// Stack address where rendering started; recursion deeper than `limits.maxStackBytes` below it stops.
+    var stackBase: UInt = 0
 
     enum Flow { case normal, breakLoop, continueLoop }
 
@@ -87,7 +89,24 @@ final class Evaluator {
         return .normal
     }
 
+    /// Records where the stack starts (call at the top of a render).
+    func markStackBase() {
+        var marker: UInt8 = 0
+        stackBase = withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) }
+    }
+
+    /// Stops recursion before it can overflow the thread's stack.
+    @inline(__always)
+    func checkStack(at offset: Int) throws {
+        var marker: UInt8 = 0
+        let here = withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) }
+        if stackBase > here && stackBase - here > UInt(limits.maxStackBytes) {
+            throw fail("the template nests too deeply (more than \(limits.maxStackBytes >> 10) KiB of stack)", at: offset, kind: .limit)
+        }
+    }
+
     func exec(_ node: Node, _ scope: Scope, _ out: inout String) throws -> Flow {
+        try checkStack(at: 0)
         switch node {
         case .text(let t):
             try emit(t, into: &out, at: 0)

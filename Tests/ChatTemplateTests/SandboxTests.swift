@@ -78,3 +78,25 @@ final class SandboxTests: XCTestCase {
         XCTAssertThrowsError(try small.render(TemplateContext(messages: [])))
     }
 }
+
+/// Servers render on worker threads (512 KiB stacks on Linux): the deepest template the limits allow
+/// must still fit.
+final class StackTests: XCTestCase {
+    func testWorstCaseNestingFitsOnASmallThreadStack() throws {
+        let deepExpr = String(repeating: "(", count: 60) + "n" + String(repeating: ")", count: 60)
+        let deepIfs = String(repeating: "{% if true %}", count: 60) + "{{ f(\(deepExpr) + 1) }}" + String(repeating: "{% endif %}", count: 60)
+        let source = "{% macro f(n) %}\(deepIfs){% endmacro %}{{ f(0) }}"
+        let template = try ChatTemplate(source: source)
+        let done = DispatchSemaphore(value: 0)
+        final class Box: @unchecked Sendable { var error: Error? }
+        let box = Box()
+        let thread = Thread {
+            do { _ = try template.render(TemplateContext(messages: [])) } catch { box.error = error }
+            done.signal()
+        }
+        thread.stackSize = 512 << 10
+        thread.start()
+        done.wait()
+        XCTAssertEqual((box.error as? TemplateError)?.kind, .limit, "\(String(describing: box.error))")
+    }
+}
