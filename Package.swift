@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Sampling", targets: ["Sampling"]),
         .library(name: "Tokenizer", targets: ["Tokenizer"]),
+        .library(name: "ChatTemplate", targets: ["ChatTemplate"]),
+        .library(name: "Engine", targets: ["Engine"]),
     ],
     targets: [
         // C libraries from Debian's -dev packages (installed by scripts/setup.sh).
@@ -30,7 +32,7 @@ let package = Package(
         .target(name: "Support"),
         // Checkpoint formats: GGUF (read, write), safetensors, Hugging Face folders, the model catalog.
         .target(name: "Checkpoint", dependencies: ["Digest", "Support"], swiftSettings: optimized),
-        // Numeric kernels: dequantization (scalar references), later SIMD matvec/matmul.
+        // Numeric kernels: dequantization and quantized dot products (scalar references), GEMM, norms, RoPE.
         .target(name: "Kernels", dependencies: ["Checkpoint", "COpenBLAS"], swiftSettings: optimized),
         // Language models: one file per architecture (Llama, Gemma 3, BERT), the registry, the KV cache, perplexity.
         .target(name: "Models", dependencies: ["Checkpoint", "Kernels"], swiftSettings: optimized),
@@ -38,8 +40,13 @@ let package = Package(
         .target(name: "Sampling", swiftSettings: optimized),
         // Tokenizers built from checkpoint metadata: byte-level BPE, SentencePiece BPE, WordPiece.
         .target(name: "Tokenizer", dependencies: ["Checkpoint"], swiftSettings: optimized),
+        // The sandboxed Jinja-subset interpreter for chat templates, and the message types.
+        .target(name: "ChatTemplate", swiftSettings: optimized),
+        // Generation: loaded models, sessions with prefix reuse, the decode loop and its stop rules.
+        .target(name: "Engine", dependencies: ["Checkpoint", "Models", "Sampling", "Tokenizer", "ChatTemplate"]),
         // The command line: thin commands over the modules.
-        .executableTarget(name: "owl", dependencies: ["Checkpoint", "Kernels", "Digest", "Support", "Tokenizer"]),
+        .executableTarget(name: "owl", dependencies: ["Checkpoint", "Kernels", "Digest", "Support", "Tokenizer",
+                                                      "Models", "Sampling", "ChatTemplate", "Engine"]),
 
         // Test helpers shared by the test targets: temporary folders, Python oracles, seeded RNG.
         .target(name: "TestSupport", dependencies: ["Checkpoint"], path: "Sources/TestSupport"),
@@ -50,5 +57,6 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Kernels", "Checkpoint"], exclude: ["Fixtures"], swiftSettings: optimized),
         .testTarget(name: "SamplingTests", dependencies: ["Sampling"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Checkpoint", "TestSupport"]),
+        .testTarget(name: "ChatTemplateTests", dependencies: ["ChatTemplate", "Checkpoint"], exclude: ["Fixtures"]),
     ]
 )

@@ -63,7 +63,7 @@ public final class LoadedModel: @unchecked Sendable {
     public func renderChat(_ messages: [ChatMessage], templateName: String? = nil, addGenerationPrompt: Bool = true) throws -> String {
         let tpl: ChatTemplate
         if let templateName {
-            tpl = try ChatTemplate(source: BuiltinTemplates.source(named: templateName))
+            tpl = try ChatTemplate(named: templateName)
         } else if let template {
             tpl = template
         } else {

@@ -20,9 +20,10 @@ public enum Perplexity {
     ///   - bos: when set, the first token of every chunk is replaced by it (llama-perplexity does so
     ///     for models that add BOS).
     ///   - maxChunks: stop after this many chunks (nil: all).
+    ///   - onChunk: called after each chunk with its index and the running perplexity (progress display).
     /// - Throws: the model's errors.
     public static func evaluate(model: any LanguageModel, tokens: [Int32], context: Int = 512, bos: Int32? = nil,
-                                maxChunks: Int? = nil) throws -> Report {
+                                maxChunks: Int? = nil, onChunk: (Int, Double) -> Void = { _, _ in }) throws -> Report {
         var chunks = tokens.count / context
         if let maxChunks { chunks = min(chunks, maxChunks) }
         var nll = 0.0
@@ -39,6 +40,7 @@ public enum Perplexity {
                 count += 1
             }
             running.append(exp(nll / Double(count)))
+            onChunk(c, running[c])
         }
         return Report(running: running, predictions: count)
     }

@@ -1,6 +1,11 @@
 /// Every `owl` subcommand, in the order `owl --help` lists them. Add a command with one line here.
 enum CommandRegistry {
     static let all: [any Command.Type] = [
+        RunCommand.self,
+        ChatCommand.self,
+        EmbedCommand.self,
+        PerplexityCommand.self,
+        BenchCommand.self,
         InspectCommand.self,
         TokenizeCommand.self,
     ]
