@@ -54,3 +54,16 @@ public struct SplitMix64: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+/// The shared goldens folder: `$OWL_GOLDENS`, else the first `shared/goldens` found walking up from
+/// this source file (CI lays `shared/` beside the clone).
+public func goldensDirectory() throws -> String {
+    if let g = ProcessInfo.processInfo.environment["OWL_GOLDENS"], !g.isEmpty { return g }
+    var dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    for _ in 0..<8 {
+        let candidate = dir.appendingPathComponent("shared/goldens")
+        if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("README.md").path) { return candidate.path }
+        dir = dir.deletingLastPathComponent()
+    }
+    throw XCTSkip("shared/goldens not found above \(#filePath); set OWL_GOLDENS")
+}

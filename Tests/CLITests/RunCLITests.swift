@@ -4,15 +4,6 @@ import XCTest
 
 /// `owl run`, `owl perplexity` and `owl embed` end to end on the real models against the goldens.
 final class RunCLITests: XCTestCase {
-    let goldens = "/work/shared/goldens"
-
-    func goldensDir() throws -> String {
-        let candidates = [ProcessInfo.processInfo.environment["OWL_GOLDENS"],
-                          URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../shared/goldens").standardized.path]
-        for case let c? in candidates where FileManager.default.fileExists(atPath: c + "/README.md") { return c }
-        throw XCTSkip("shared goldens not found; set OWL_GOLDENS")
-    }
-
     func requireModels() throws {
         guard FileManager.default.fileExists(atPath: owlHome + "/models/smollm2-135m-instruct/manifest.json") else {
             throw XCTSkip("catalog models not installed; run `make models`")
@@ -29,7 +20,7 @@ final class RunCLITests: XCTestCase {
     /// prompt handling, model, sampler.
     func testGreedyContinuationsMatchGoldens() throws {
         try requireModels()
-        let dir = try goldensDir()
+        let dir = try goldensDirectory()
         let data = try Data(contentsOf: URL(fileURLWithPath: dir + "/smollm2-135m/logits_numpy_ref_smollm2_135m.json"))
         let golden = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
         let items = try XCTUnwrap(golden["items"] as? [[String: Any]])
@@ -79,7 +70,9 @@ final class RunCLITests: XCTestCase {
         let tooLong = String(repeating: "word ", count: 300)
         let r1 = try runOwl(["run", "smollm2-135m-instruct", "--raw", tooLong, "--ctx", "64"], home: owlHome)
         XCTAssertEqual(r1.status, 1)
-        XCTAssertTrue(r1.stderr.hasPrefix("owl run: the prompt has 300 tokens but the context holds 64; shorten it, raise --ctx, or pass --truncate"), r1.stderr)
+        XCTAssertTrue(r1.stderr.hasPrefix("owl run: the prompt has 301 tokens but the context holds 64; shorten it, raise --ctx, or pass --truncate"), r1.stderr)
+        let truncated = try json(runOwl(["run", "smollm2-135m-instruct", "--raw", tooLong, "--ctx", "64", "--truncate", "-n", "4", "--temp", "0", "--json"], home: owlHome))
+        XCTAssertEqual((truncated["tokens"] as? [Int])?.count, 4)
         let r2 = try runOwl(["run", "gemma3-270m", "Hello"], home: owlHome)
         XCTAssertEqual(r2.status, 1)
         XCTAssertEqual(r2.stderr, "owl run: gemma3-270m has no chat template; pass --raw to send the prompt as is, or --template chatml|llama3|gemma|mistral|phi3\n")
@@ -92,15 +85,13 @@ final class RunCLITests: XCTestCase {
 
     func testPerplexityFirstChunksMatchLlamaCpp() throws {
         try requireModels()
-        let dir = try goldensDir()
+        let dir = try goldensDirectory()
         let data = try Data(contentsOf: URL(fileURLWithPath: dir + "/smollm2-135m/perplexity_smollm2_135m.json"))
         let golden = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
         // The fast path lands closer to exact math than llama.cpp's 8-bit activations do, so the first
         // chunks are held to the exact reference's running values (the golden gives them as a string).
         let exact = try XCTUnwrap(golden["exact_math_reference"] as? [String: Any])
-        let runningText = try XCTUnwrap(exact["running_ppl_per_chunk"] as? String)
-        let running = runningText.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).split(separator: ",")
-            .compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        let running = try XCTUnwrap(exact["running_ppl_per_chunk"] as? [Double])
         let r = try json(runOwl(["perplexity", "smollm2-135m-instruct", dir + "/smollm2-135m/ppl_text_common_licenses.txt",
                                  "--ctx", "512", "--chunks", "3", "--json"], home: owlHome))
         XCTAssertEqual(r["chunks"] as? Int, 3)
