@@ -11,7 +11,7 @@ RELEASE_FLAGS := -c release -Xswiftc -DOWL_GIT_COMMIT
 
 ## make run: install what is missing, build, fetch the default model, run the main job.
 run: setup build models
-	$(OWL) inspect $(MODEL)
+	@if [ -t 0 ]; then $(OWL) chat $(MODEL); else $(OWL) run $(MODEL) "Introduce yourself in two sentences." --temp 0; fi
 
 ## make test: the whole suite (Swift tests, with Python oracles for references).
 test: setup models test-deps commit-info

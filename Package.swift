@@ -57,6 +57,7 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Kernels", "Checkpoint"], exclude: ["Fixtures"], swiftSettings: optimized),
         .testTarget(name: "SamplingTests", dependencies: ["Sampling"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Checkpoint", "TestSupport"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Models", "Sampling", "ChatTemplate", "Checkpoint", "TestSupport"]),
         .testTarget(name: "ChatTemplateTests", dependencies: ["ChatTemplate", "Checkpoint"], exclude: ["Fixtures"]),
     ]
 )
