@@ -7,6 +7,8 @@ goldens (ids with special-token parsing off) and the token count the perplexity 
 then writes the first N ids (llama-perplexity tokenizes the whole file without BOS).
 
   python3 scripts/smollm2_ppl_tokens.py MODEL.gguf GOLDENS_DIR OUT.txt [N]
+
+Needs `pip install gguf tokenizers` (run once to make the fixture; the tests only read the fixture).
 """
 import json
 import sys

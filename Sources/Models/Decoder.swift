@@ -2,9 +2,7 @@ import Checkpoint
 import Foundation
 import Kernels
 
-/// Building blocks shared by the decoder architectures: the self-attention half (projections,
-/// optional per-head Q/K norms, RoPE, cache append, masked attention, output projection), input
-/// checks, embedding lookup and the output head. Each architecture file composes them.
+// Building blocks shared by the decoder architectures (see `Decoder`).
 
 /// Q/K/V/O projections of one layer. Shapes are `rows × cols` (ggml `[cols, rows]`).
 struct AttentionWeights {
@@ -60,6 +58,9 @@ final class Workspace {
     deinit { all.forEach { $0.deallocate() } }
 }
 
+/// Building blocks shared by the decoder architectures: the self-attention half (projections,
+/// optional per-head Q/K norms, RoPE, cache append, masked attention, output projection), input
+/// checks, embedding lookup and the output head. Each architecture file composes them.
 enum Decoder {
     /// Checks tokens and cache before anything is written, so a failed call leaves the cache as it was.
     static func validate(_ tokens: [Int32], cache: KVCache, config c: ModelConfig) throws {

@@ -36,10 +36,9 @@ final class QuantMatmulTests: XCTestCase {
                     }
                 }
                 blocks.withUnsafeBytes { ab in
-                    for t in 0..<tokens {
-                        for r in 0..<rows {
-                            ref[t * rows + r] = kernel(wb.baseAddress! + r * rowBytes, ab.baseAddress! + t * actBytes, cols)
-                        }
+                    ref.withUnsafeMutableBufferPointer { rb in
+                        Matmul.quantized(kernel: kernel, w: wb.baseAddress!, rowBytes: rowBytes, a: ab.baseAddress!,
+                                         activationRowBytes: actBytes, y: rb.baseAddress!, rows: rows, cols: cols, tokens: tokens)
                     }
                 }
             }

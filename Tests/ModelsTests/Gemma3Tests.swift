@@ -67,6 +67,11 @@ extension Gemma3Tests {
     func testFastPathTop1AndGreedyMatchExactMath() throws {
         let model = try ModelRegistry.standard.load(gguf: Fixtures.model(Fixtures.gemmaPath), mode: .fast, threads: 2)
         for p in try prompts() {
+            let logits = try model.forward(tokens: p.ids, cache: model.makeCache(maxTokens: 64))
+            var maxErr = 0.0
+            for (id, v) in p.top { maxErr = max(maxErr, abs(Double(logits.last[logits.last.startIndex + id]) - v)) }
+            print("gemma3 fast \(p.name): max |top-20 logit diff| = \(maxErr)")
+            if p.margins[0] >= 0.5 { XCTAssertEqual(argmax(logits.last), Int(p.greedy[0]), "top-1 of \(p.name)") }
             let k = comparablePrefix(p.margins, margin: 0.5)
             let got = try greedy(model, prompt: p.ids, steps: k)
             print("gemma3 fast greedy \(p.name): \(k) comparable steps")
