@@ -19,6 +19,7 @@ let package = Package(
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib"),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3"),
+        .systemLibrary(name: "CMicroHTTPD", path: "Sources/CMicroHTTPD", pkgConfig: "libmicrohttpd"),
 
         // SHA-256 for the whole project (libcrypto, hardware SHA extensions).
         .target(name: "Digest", dependencies: ["CCrypto"]),
@@ -28,8 +29,16 @@ let package = Package(
         .target(name: "Checkpoint", dependencies: ["Digest", "Support"], swiftSettings: optimized),
         // Numeric kernels: dequantization (scalar references), later SIMD matvec/matmul.
         .target(name: "Kernels", dependencies: ["Checkpoint"], swiftSettings: optimized),
+        // A small SQLite connection (WAL, synchronous=FULL) for the key store and the audit log.
+        .target(name: "LocalSQL", dependencies: ["CSQLite"]),
+        // API keys (hashed, in SQLite) and per-key rate limits.
+        .target(name: "AccessControl", dependencies: ["LocalSQL", "Digest"]),
+        // The append-only, hash-chained audit log, its verification and redaction.
+        .target(name: "AuditLog", dependencies: ["LocalSQL", "Digest", "Support"]),
+        // The HTTP server: libmicrohttpd, OpenAI and Ollama schemas, SSE/NDJSON, auth, metrics.
+        .target(name: "Server", dependencies: ["CMicroHTTPD", "AccessControl", "AuditLog", "Digest", "Support"]),
         // The command line: thin commands over the modules.
-        .executableTarget(name: "owl", dependencies: ["Checkpoint", "Kernels", "Digest", "Support"]),
+        .executableTarget(name: "owl", dependencies: ["Checkpoint", "Kernels", "Digest", "Support", "Server", "AccessControl", "AuditLog"]),
 
         // Test helpers shared by the test targets: temporary folders, Python oracles, seeded RNG.
         .target(name: "TestSupport", dependencies: ["Checkpoint"], path: "Sources/TestSupport"),
@@ -37,5 +46,7 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Checkpoint", "TestSupport"]),
         // End-to-end tests of the `owl` binary (built first through the dependency).
         .testTarget(name: "CLITests", dependencies: ["owl", "TestSupport"]),
+        .testTarget(name: "AuditLogTests", dependencies: ["AuditLog", "AccessControl", "TestSupport"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "AccessControl", "AuditLog", "Support", "TestSupport", "owl"]),
     ]
 )
