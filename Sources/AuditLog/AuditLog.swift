@@ -38,9 +38,14 @@ public final class AuditLog: Sendable {
         try AuditLog(databasePath: home + "/audit.db", headPath: home + "/audit.head")
     }
 
-    /// Opens (creating) the log. Refuses a log whose head file is ahead of or disagrees with the
-    /// database: appending would hide that records were removed (run `owl audit verify`).
-    public init(databasePath: String, headPath: String) throws {
+    /// Opens a log to read and verify it, damaged or not (no head check, nothing written).
+    public static func openForReading(home: String) throws -> AuditLog {
+        try AuditLog(databasePath: home + "/audit.db", headPath: home + "/audit.head", forReading: true)
+    }
+
+    /// Opens (creating) the log. Unless `forReading`, refuses a log whose head file is ahead of or
+    /// disagrees with the database: appending would hide that records were removed (run `owl audit verify`).
+    public init(databasePath: String, headPath: String, forReading: Bool = false) throws {
         self.databasePath = databasePath
         self.headPath = headPath
         let db = try SQLiteConnection(path: databasePath)
@@ -60,7 +65,7 @@ public final class AuditLog: Sendable {
         let last = try db.query("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").first
         let lastID = last?[0].int ?? 0
         let lastHash = last?[1].text ?? AuditRecord.genesisHash
-        if let head = try AuditHead.read(path: headPath) {
+        if !forReading, let head = try AuditHead.read(path: headPath) {
             if head.id > lastID {
                 throw AuditError.tailMissing(headID: head.id, lastID: lastID, path: databasePath)
             }
@@ -71,7 +76,7 @@ public final class AuditLog: Sendable {
         }
         writer = Mutex(Writer(db: db, lastID: lastID, lastHash: lastHash))
         reader = Mutex(try SQLiteConnection(path: databasePath))
-        if lastID > 0 { try AuditHead(id: lastID, hash: lastHash).write(path: headPath) }
+        if !forReading, lastID > 0 { try AuditHead(id: lastID, hash: lastHash).write(path: headPath) }
     }
 
     /// Appends `entry` and returns its record once it is committed and the head file updated.
@@ -95,17 +100,23 @@ public final class AuditLog: Sendable {
                 return b
             }
             guard let lastTicket = batch.last?.ticket else { return }
-            var id = w.lastID, prev = w.lastHash
             var records: [(Int64, AuditRecord)] = []
-            for (t, e) in batch {
-                id += 1
-                let h = AuditRecord.computeHash(id: id, entry: e, prevHash: prev)
-                records.append((t, AuditRecord(id: id, entry: e, prevHash: prev, hash: h)))
-                prev = h
-            }
             do {
                 try w.db.transaction {
-                    for (_, r) in records { try insert(r, into: w.db) }
+                    // Read the end of the chain inside the write transaction: another process (`owl keys`
+                    // recording a key change while the server runs) may have appended since.
+                    let last = try w.db.query("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").first
+                    var id = last?[0].int ?? 0
+                    var prev = last?[1].text ?? AuditRecord.genesisHash
+                    records = []
+                    for (t, e) in batch {
+                        id += 1
+                        let h = AuditRecord.computeHash(id: id, entry: e, prevHash: prev)
+                        let r = AuditRecord(id: id, entry: e, prevHash: prev, hash: h)
+                        try insert(r, into: w.db)
+                        records.append((t, r))
+                        prev = h
+                    }
                 }
             } catch {
                 queue.withLock { q in
@@ -114,13 +125,16 @@ public final class AuditLog: Sendable {
                 }
                 throw AuditError.writeFailed("\(error)")
             }
-            w.lastID = id
-            w.lastHash = prev
+            guard let newest = records.last?.1 else { return }
+            w.lastID = newest.id
+            w.lastHash = newest.hash
             queue.withLock { q in
                 q.committedTicket = max(q.committedTicket, lastTicket)
                 for (t, r) in records { q.results[t] = r }
             }
-            try AuditHead(id: id, hash: prev).write(path: headPath)
+            // Another process may have written a newer head meanwhile; never move the head backwards.
+            if let onDisk = try? AuditHead.read(path: headPath), onDisk.id > newest.id { return }
+            try AuditHead(id: newest.id, hash: newest.hash).write(path: headPath)
         }
         guard let mine = queue.withLock({ $0.results.removeValue(forKey: ticket) }) else {
             throw AuditError.writeFailed("record \(ticket) was not committed")

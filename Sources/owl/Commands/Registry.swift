@@ -2,6 +2,9 @@
 enum CommandRegistry {
     static let all: [any Command.Type] = [
         InspectCommand.self,
+        ServeCommand.self,
+        KeysCommand.self,
+        AuditCommand.self,
     ]
 
     static func find(_ name: String) -> (any Command.Type)? { all.first { $0.name == name } }
