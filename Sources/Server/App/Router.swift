@@ -156,6 +156,10 @@ final class Router: HTTPHandler {
                                      type: "authentication_error", code: "missing_api_key"))
         }
         let parts = header.split(separator: " ", maxSplits: 1)
+        if parts.count == 1, parts[0].lowercased() == "bearer" {
+            return .failure(APIError(401, "missing API key: send the header `Authorization: Bearer KEY` (create keys with `owl keys create`)",
+                                     type: "authentication_error", code: "missing_api_key"))
+        }
         guard parts.count == 2, parts[0].lowercased() == "bearer", let key = keys.authenticate(secret: String(parts[1]).trimmingCharacters(in: .whitespaces)) else {
             return .failure(APIError(401, "invalid API key", type: "authentication_error", code: "invalid_api_key"))
         }

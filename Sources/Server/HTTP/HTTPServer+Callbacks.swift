@@ -7,7 +7,6 @@ final class RequestState: @unchecked Sendable {
     let connection: OpaquePointer
     private let lock = NSLock()
     var body: [UInt8] = []
-    var declaredTooLarge = false
     var status = 0
     var stream: StreamBody?
     private var pending: HTTPReply?
@@ -70,12 +69,16 @@ extension HTTPServer {
         guard let raw = conCls.pointee else {
             // First call: headers are in. Respond on a later call (a response queued now closes the connection).
             let state = RequestState(connection: connection)
-            if let lengthText = lookupHeader(connection, "Content-Length"), let length = Int(lengthText),
-               length > options.maxBodyBytes {
-                state.declaredTooLarge = true
-            }
             conCls.pointee = Unmanaged.passRetained(state).toOpaque()
             track(state)
+            if let lengthText = lookupHeader(connection, "Content-Length"), let length = Int(lengthText),
+               length > options.maxBodyBytes {
+                // Answer before the body: libmicrohttpd then skips it and closes the connection, which is
+                // what an oversized upload deserves (a response queued once body data flows would fail).
+                watchdog.requestReceived(connection)
+                return queue(.full(handler.bodyTooLarge(request(connection, url, method, state), limit: options.maxBodyBytes,
+                                                        exchange: state.exchange)), state)
+            }
             watchdog.headersReceived(connection)
             return .YES
         }
@@ -84,12 +87,6 @@ extension HTTPServer {
             // Resumed: the async work delivered its reply.
             guard let reply = state.takeReply() else { return .NO }
             return queue(reply, state)
-        }
-        if state.declaredTooLarge {
-            // Queuing now makes libmicrohttpd skip the body and close the connection after the 413.
-            watchdog.requestReceived(connection)
-            return queue(.full(handler.bodyTooLarge(request(connection, url, method, state), limit: options.maxBodyBytes,
-                                                    exchange: state.exchange)), state)
         }
         if uploadSize.pointee > 0 {
             let n = uploadSize.pointee

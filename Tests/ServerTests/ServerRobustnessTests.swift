@@ -1,0 +1,89 @@
+import Foundation
+import Server
+import XCTest
+
+/// Slow clients, many idle connections, and a loopback load figure.
+final class ServerRobustnessTests: XCTestCase {
+    func testSlowlorisIsClosedWhileOthersAreServed() throws {
+        let f = try ServerFixture(self) { $0.http.headerTimeout = 0.5 }
+        let slow = try RawHTTP.connect(f.port, timeout: 5)
+        defer { close(slow) }
+        let start = Date()
+        let header = Array("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n".utf8)
+        var closedAfter: Double?
+        var served = 0
+        for byte in header {
+            // One byte every 50 ms keeps libmicrohttpd's idle timer happy but not the header deadline.
+            let n = withUnsafeBytes(of: byte) { send(slow, $0.baseAddress, 1, Int32(MSG_NOSIGNAL)) }
+            var probe: UInt8 = 0
+            let r = recv(slow, &probe, 1, Int32(MSG_DONTWAIT))
+            if n <= 0 || r == 0 { closedAfter = Date().timeIntervalSince(start); break }
+            // Meanwhile other clients are served at once.
+            let t0 = Date()
+            XCTAssertEqual(try RawHTTP.request(f.port, "GET", "/health").status, 200)
+            XCTAssertLessThan(Date().timeIntervalSince(t0), 0.5)
+            served += 1
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let closed = try XCTUnwrap(closedAfter, "the slow client was never disconnected")
+        print("slowloris client closed after \(String(format: "%.2f", closed)) s; \(served) normal requests served meanwhile")
+        XCTAssertGreaterThan(closed, 0.4)
+        XCTAssertLessThan(closed, 2.0)
+        XCTAssertGreaterThan(served, 3)
+    }
+
+    func testManyIdleConnectionsDoNotBlockOthers() throws {
+        let f = try ServerFixture(self)
+        var idle: [Int32] = []
+        defer { for fd in idle { close(fd) } }
+        for _ in 0..<500 { idle.append(try RawHTTP.connect(f.port)) }
+        XCTAssertTrue(ServerFixture.wait(5) { f.server.metrics.openConnections.value() >= 0 && serverOpen(f) >= 500 }, "open: \(serverOpen(f))")
+        let t0 = Date()
+        let r = try RawHTTP.request(f.port, "POST", "/v1/chat/completions", key: f.userKey,
+                                    json: #"{"model":"tiny-chat","messages":[{"role":"user","content":"x"}]}"#)
+        let elapsed = Date().timeIntervalSince(t0)
+        XCTAssertEqual(r.status, 200)
+        print("with 500 idle connections a chat request took \(String(format: "%.1f", elapsed * 1000)) ms")
+        XCTAssertLessThan(elapsed, 1.0)
+    }
+
+    func serverOpen(_ f: ServerFixture) -> Int {
+        let m = (try? RawHTTP.request(f.port, "GET", "/metrics", key: f.adminKey).text) ?? ""
+        for line in m.split(separator: "\n") where line.hasPrefix("owl_open_connections ") {
+            return Int(line.split(separator: " ")[1]) ?? 0
+        }
+        return 0
+    }
+
+    /// Requests per second for GET /health over keep-alive connections from 4 threads for 1 s
+    /// (printed; asserts only a floor far below the expected figure).
+    func testHealthThroughput() throws {
+        let f = try ServerFixture(self) { $0.audit = nil }
+        let counts = Tally<Int>()
+        let end = Date().addingTimeInterval(1)
+        let group = onThreads(4) { _ in
+                var n = 0
+                defer { counts.add(n) }
+                guard let fd = try? RawHTTP.connect(f.port) else { return }
+                defer { close(fd) }
+                let req = Array("GET /health HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
+                var buf = [UInt8](repeating: 0, count: 4096)
+                while Date() < end {
+                    RawHTTP.send(fd, req)
+                    // The health body ends with "}" and its length is fixed per server: read until "}".
+                    var got = 0
+                    while true {
+                        let r = recv(fd, &buf, buf.count, 0)
+                        if r <= 0 { return }
+                        got += r
+                        if buf[r - 1] == UInt8(ascii: "}") { break }
+                    }
+                    n += 1
+                }
+        }
+        group.wait()
+        let total = counts.all.reduce(0, +)
+        print("GET /health keep-alive, 4 clients, 1 s, no audit: \(total) req/s")
+        XCTAssertGreaterThan(total, 200)
+    }
+}
