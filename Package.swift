@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Checkpoint", "TestSupport"]),
         // End-to-end tests of the `owl` binary (built first through the dependency).
         .testTarget(name: "CLITests", dependencies: ["owl", "TestSupport"]),
-        .testTarget(name: "AuditLogTests", dependencies: ["AuditLog", "AccessControl", "TestSupport"]),
+        .testTarget(name: "AuditLogTests", dependencies: ["AuditLog", "AccessControl", "LocalSQL", "Digest", "TestSupport"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "AccessControl", "AuditLog", "Support", "TestSupport", "owl"]),
     ]
 )

@@ -20,8 +20,10 @@ public struct AuditHead: Sendable, Equatable, CustomStringConvertible {
         return AuditHead(id: id, hash: String(parts[1]))
     }
 
-    /// Replaces the head file atomically: write a temporary file, fsync it, rename it over the old one,
-    /// fsync the folder. A reader sees the old head or the new one, never a mix.
+    /// Replaces the head file atomically: write a temporary file, fsync it, rename it over the old one.
+    /// A reader sees the old head or the new one, never a mix. The folder is not fsynced: if a crash
+    /// loses the rename, the head is merely behind the database, which `verify` accepts (the records
+    /// are committed before the head moves); a head can never get ahead of its records.
     public func write(path: String) throws {
         let tmp = path + ".tmp"
         let bytes = Array((description + "\n").utf8)
@@ -33,7 +35,5 @@ public struct AuditHead: Sendable, Equatable, CustomStringConvertible {
         guard written == bytes.count, synced == 0, rename(tmp, path) == 0 else {
             throw AuditError.writeFailed("\(path): \(String(cString: strerror(errno)))")
         }
-        let dir = Foundation.open((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent, O_RDONLY)
-        if dir >= 0 { fsync(dir); close(dir) }
     }
 }

@@ -52,9 +52,18 @@ public struct JSONFields: Sendable {
         }
     }
 
-    /// Fails with 400 naming the first of `keys` that is present (not null).
+    /// Fails with 400 naming the first of `keys` that is in use: present and not null, `false`, `""`,
+    /// `[]` or `{}` (clients such as Ollama's send empty `tools: []` on every request).
     func rejectUnsupported(_ keys: [String], why: String = "") throws(APIError) {
-        for k in keys where present(k) != nil { throw .unsupported(name(k), why) }
+        for k in keys where JSONFields.inUse(present(k)) { throw .unsupported(name(k), why) }
+    }
+
+    static func inUse(_ v: JSONValue?) -> Bool {
+        switch v {
+        case nil, .null, .bool(false), .string(""), .array([]): return false
+        case .object(let pairs): return !pairs.isEmpty
+        default: return true
+        }
     }
 
     func string(_ key: String) throws(APIError) -> String? {

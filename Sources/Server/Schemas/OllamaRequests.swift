@@ -23,7 +23,7 @@ public enum OllamaRequests {
 
     static func rejectCommon(_ f: JSONFields) throws(APIError) {
         try f.rejectUnsupported(["tools", "images"])
-        if let format = f.present("format") { _ = format; throw .unsupported("format", "structured output is not available") }
+        if JSONFields.inUse(f.present("format")) { throw .unsupported("format", "structured output is not available") }
         if try f.bool("think") == true { throw .unsupported("think") }
     }
 
