@@ -17,6 +17,7 @@ public final class AuditLog: Sendable {
         var committedTicket: Int64 = 0
         var failedTickets: [Int64: String] = [:]
         var results: [Int64: AuditRecord] = [:]
+        var completions: [Int64: @Sendable (Result<AuditRecord, AuditError>) -> Void] = [:]
     }
     private struct Writer {
         let db: SQLiteConnection
@@ -26,6 +27,10 @@ public final class AuditLog: Sendable {
     private let queue = Mutex(Queue())
     private let writer: Mutex<Writer>
     private let reader: Mutex<SQLiteConnection>
+    /// The last failure to update the head file, if any (the records themselves were committed).
+    public let headError = Mutex<String?>(nil)
+    /// Runs background commits for `submit`, one at a time (each takes the whole queue).
+    private let drain = DispatchQueue(label: "owl.audit.writer")
     /// The database file.
     public let databasePath: String
     /// The head file.
@@ -82,64 +87,103 @@ public final class AuditLog: Sendable {
     /// Appends `entry` and returns its record once it is committed and the head file updated.
     @discardableResult
     public func append(_ entry: AuditEntry) throws -> AuditRecord {
-        let ticket = queue.withLock { q -> Int64 in
-            let t = q.nextTicket
-            q.nextTicket += 1
-            q.pending.append((t, entry))
-            return t
-        }
+        let ticket = enqueue(entry, completion: nil)
         // Whoever gets the writer commits everything queued so far, its own entry included or not.
-        try writer.withLock { w in
-            if let failure = queue.withLock({ $0.failedTickets.removeValue(forKey: ticket) }) {
-                throw AuditError.writeFailed(failure)
-            }
+        writer.withLock { w in
             if queue.withLock({ $0.committedTicket >= ticket }) { return }
-            let batch = queue.withLock { q -> [(ticket: Int64, entry: AuditEntry)] in
-                let b = q.pending
-                q.pending = []
-                return b
-            }
-            guard let lastTicket = batch.last?.ticket else { return }
-            var records: [(Int64, AuditRecord)] = []
-            do {
-                try w.db.transaction {
-                    // Read the end of the chain inside the write transaction: another process (`owl keys`
-                    // recording a key change while the server runs) may have appended since.
-                    let last = try w.db.query("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").first
-                    var id = last?[0].int ?? 0
-                    var prev = last?[1].text ?? AuditRecord.genesisHash
-                    records = []
-                    for (t, e) in batch {
-                        id += 1
-                        let h = AuditRecord.computeHash(id: id, entry: e, prevHash: prev)
-                        let r = AuditRecord(id: id, entry: e, prevHash: prev, hash: h)
-                        try insert(r, into: w.db)
-                        records.append((t, r))
-                        prev = h
-                    }
-                }
-            } catch {
-                queue.withLock { q in
-                    for (t, _) in batch where t != ticket { q.failedTickets[t] = "\(error)" }
-                    q.committedTicket = max(q.committedTicket, lastTicket)
-                }
-                throw AuditError.writeFailed("\(error)")
-            }
-            guard let newest = records.last?.1 else { return }
-            w.lastID = newest.id
-            w.lastHash = newest.hash
-            queue.withLock { q in
-                q.committedTicket = max(q.committedTicket, lastTicket)
-                for (t, r) in records { q.results[t] = r }
-            }
-            // Another process may have written a newer head meanwhile; never move the head backwards.
-            if let onDisk = try? AuditHead.read(path: headPath), onDisk.id > newest.id { return }
-            try AuditHead(id: newest.id, hash: newest.hash).write(path: headPath)
+            commitPending(&w)
+        }
+        if let failure = queue.withLock({ $0.failedTickets.removeValue(forKey: ticket) }) {
+            throw AuditError.writeFailed(failure)
         }
         guard let mine = queue.withLock({ $0.results.removeValue(forKey: ticket) }) else {
             throw AuditError.writeFailed("record \(ticket) was not committed")
         }
         return mine
+    }
+
+    /// Appends `entry` without waiting: a background writer commits it with whatever else is queued
+    /// (one transaction, one fsync for the batch) and then calls `completion`. The server uses this so
+    /// its event-loop threads never wait for the disk.
+    public func submit(_ entry: AuditEntry, completion: @escaping @Sendable (Result<AuditRecord, AuditError>) -> Void) {
+        _ = enqueue(entry, completion: completion)
+        drain.async { [self] in
+            writer.withLock { w in commitPending(&w) }
+        }
+    }
+
+    private func enqueue(_ entry: AuditEntry, completion: (@Sendable (Result<AuditRecord, AuditError>) -> Void)?) -> Int64 {
+        queue.withLock { q -> Int64 in
+            let t = q.nextTicket
+            q.nextTicket += 1
+            q.pending.append((t, entry))
+            if let completion { q.completions[t] = completion }
+            return t
+        }
+    }
+
+    /// Commits everything queued in one transaction (caller holds the writer), then hands each record
+    /// (or the failure) to its waiting `append` or `submit` completion.
+    private func commitPending(_ w: inout Writer) {
+        let batch = queue.withLock { q -> [(ticket: Int64, entry: AuditEntry)] in
+            let b = q.pending
+            q.pending = []
+            return b
+        }
+        guard let lastTicket = batch.last?.ticket else { return }
+        var records: [(Int64, AuditRecord)] = []
+        var failure: String?
+        do {
+            try w.db.transaction {
+                // Read the end of the chain inside the write transaction: another process (`owl keys`
+                // recording a key change while the server runs) may have appended since.
+                let last = try w.db.query("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").first
+                var id = last?[0].int ?? 0
+                var prev = last?[1].text ?? AuditRecord.genesisHash
+                records = []
+                for (t, e) in batch {
+                    id += 1
+                    let h = AuditRecord.computeHash(id: id, entry: e, prevHash: prev)
+                    let r = AuditRecord(id: id, entry: e, prevHash: prev, hash: h)
+                    try insert(r, into: w.db)
+                    records.append((t, r))
+                    prev = h
+                }
+            }
+        } catch {
+            failure = "\(error)"
+            records = []
+        }
+        if let newest = records.last?.1 {
+            w.lastID = newest.id
+            w.lastHash = newest.hash
+            // Another process may have written a newer head meanwhile; never move the head backwards.
+            let onDisk = try? AuditHead.read(path: headPath)
+            if onDisk.map({ $0.id <= newest.id }) ?? true {
+                do { try AuditHead(id: newest.id, hash: newest.hash).write(path: headPath) }
+                catch { headError.withLock { $0 = "records up to \(newest.id) are committed but the head file was not updated: \(error)" } }
+            }
+        }
+        let done = queue.withLock { q -> [(@Sendable (Result<AuditRecord, AuditError>) -> Void, Result<AuditRecord, AuditError>)] in
+            q.committedTicket = max(q.committedTicket, lastTicket)
+            var calls: [(@Sendable (Result<AuditRecord, AuditError>) -> Void, Result<AuditRecord, AuditError>)] = []
+            let byTicket = Dictionary(records.map { ($0.0, $0.1) }, uniquingKeysWith: { a, _ in a })
+            for (t, _) in batch {
+                let result: Result<AuditRecord, AuditError>
+                // A committed record is a success even when the head file lagged (verify accepts a head behind).
+                if let r = byTicket[t] { result = .success(r) }
+                else { result = .failure(.writeFailed(failure ?? "not committed")) }
+                if let c = q.completions.removeValue(forKey: t) { calls.append((c, result)) }
+                else {
+                    switch result {
+                    case .success(let r): q.results[t] = r
+                    case .failure(let e): q.failedTickets[t] = e.description
+                    }
+                }
+            }
+            return calls
+        }
+        for (c, r) in done { c(r) }
     }
 
     /// Records a governance or key-management event in the same chain.

@@ -83,7 +83,7 @@ final class InspectCLITests: XCTestCase {
             (["inspect", "Bad Name"], 1, "owl inspect: unknown model 'Bad Name': model names use lowercase letters, digits, '.', '_' and '-'; give a path (./model.gguf) for a file\n"),
             (["inspect"], 2, "owl inspect: expected one MODEL, got 0\nRun `owl inspect --help` for usage.\n"),
             (["inspect", "x", "--frobnicate"], 2, "owl inspect: unknown option --frobnicate\nRun `owl inspect --help` for usage.\n"),
-            (["frobnicate"], 2, "owl: unknown command 'frobnicate'. Commands: inspect. Run `owl --help`.\n"),
+            (["frobnicate"], 2, "owl: unknown command 'frobnicate'. Commands: inspect, serve, keys, audit. Run `owl --help`.\n"),
         ]
         for (args, status, message) in cases {
             let r = try runOwl(args, home: dir)

@@ -44,6 +44,16 @@ final class ServerFixture: @unchecked Sendable {
     /// Audit records so far, oldest first.
     func records() throws -> [AuditRecord] { try audit.tail(100_000) }
 
+    /// The last record for `endpoint`, waiting up to 2 s for it (records are written as requests end).
+    func lastRecord(_ endpoint: String) throws -> AuditRecord {
+        var found: AuditRecord?
+        _ = ServerFixture.wait(2) {
+            found = (try? records())?.last { $0.entry.endpoint == endpoint }
+            return found != nil
+        }
+        return try XCTUnwrap(found, "no audit record for \(endpoint)")
+    }
+
     /// Waits until `condition` holds or `timeout` passes.
     static func wait(_ timeout: Double, _ condition: () -> Bool) -> Bool {
         let end = Date().addingTimeInterval(timeout)

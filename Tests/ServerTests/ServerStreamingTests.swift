@@ -93,8 +93,7 @@ final class ServerStreamingTests: XCTestCase {
         print("disconnect → backend cancelled in \(String(format: "%.1f", ms)) ms")
         XCTAssertLessThan(ms, 500)
         // The request's audit record is written once both the connection and the producer ended.
-        XCTAssertTrue(ServerFixture.wait(2) { (try? f.records().contains { $0.entry.endpoint == "POST /v1/chat/completions" }) == true })
-        let record = try XCTUnwrap(f.records().last { $0.entry.endpoint == "POST /v1/chat/completions" })
+        let record = try f.lastRecord("POST /v1/chat/completions")
         XCTAssertEqual(record.entry.finishReason, "cancelled")
         XCTAssertEqual(record.entry.status, 200)
         XCTAssertLessThan(record.entry.completionTokens ?? 9999, 2000)
@@ -129,7 +128,7 @@ final class ServerStreamingTests: XCTestCase {
         let f = try ServerFixture(self) { $0.auditContent = true }
         _ = try RawHTTP.request(f.port, "POST", "/v1/chat/completions", key: f.userKey,
                                 json: #"{"model":"tiny-chat","messages":[{"role":"user","content":"mail bob@example.com card 4111 1111 1111 1111"}]}"#)
-        let r = try XCTUnwrap(f.records().last)
+        let r = try f.lastRecord("POST /v1/chat/completions")
         XCTAssertEqual(r.entry.promptText, "user: mail [EMAIL] card [CARD]")
         XCTAssertEqual(r.entry.completionText, "len45 w1 w2 w3 w4 ")
         XCTAssertEqual(r.entry.keyName, "user")
@@ -145,7 +144,7 @@ final class ServerStreamingTests: XCTestCase {
         let f = try ServerFixture(self)
         _ = try RawHTTP.request(f.port, "POST", "/v1/chat/completions", key: f.userKey,
                                 json: #"{"model":"tiny-chat","messages":[{"role":"user","content":"secret words"}]}"#)
-        let r = try XCTUnwrap(f.records().last)
+        let r = try f.lastRecord("POST /v1/chat/completions")
         XCTAssertNil(r.entry.promptText)
         XCTAssertNil(r.entry.completionText)
         XCTAssertEqual(r.entry.completionTokens, 5)

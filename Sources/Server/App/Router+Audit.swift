@@ -9,7 +9,6 @@ extension Router {
         let audit = RequestAudit(requestID: requestID, client: request.client,
                                  endpoint: "\(request.method) \(request.path.prefix(200))") { [self] entry in
             writeAudit(entry)
-            pendingAudits.subtract(1, ordering: .relaxed)
         }
         let label = route?.label ?? "unmatched"
         exchange.onComplete { [self] info in
@@ -26,15 +25,37 @@ extension Router {
         return audit
     }
 
-    /// Appends the record; a failure is counted and logged (the response has already gone).
+    /// Writes the record; a failure is counted and logged (the response has already gone). Shutdown
+    /// waits until `pendingAudits` is zero, so every record is committed before the server stops.
+    ///
+    /// By default the thread that finished the request commits the record (group-committed with the
+    /// other threads' records) before it serves anything else, so a crash loses at most the records of
+    /// requests in flight. `auditInBackground` hands records to a background writer instead: event-loop
+    /// threads never wait for the disk, but a crash can lose the records still queued.
     func writeAudit(_ entry: AuditEntry) {
-        guard let log = config.audit else { return }
-        do {
-            try log.append(entry)
-            metrics.auditRecords.inc()
-        } catch {
-            metrics.auditFailures.inc()
-            config.log("audit record for request \(entry.requestID) not written: \(error)")
+        guard let log = config.audit else {
+            pendingAudits.subtract(1, ordering: .relaxed)
+            return
+        }
+        if !config.auditInBackground {
+            do {
+                try log.append(entry)
+                metrics.auditRecords.inc()
+            } catch {
+                metrics.auditFailures.inc()
+                config.log("audit record for request \(entry.requestID) not written: \(error)")
+            }
+            pendingAudits.subtract(1, ordering: .relaxed)
+            return
+        }
+        log.submit(entry) { [self] result in
+            switch result {
+            case .success: metrics.auditRecords.inc()
+            case .failure(let error):
+                metrics.auditFailures.inc()
+                config.log("audit record for request \(entry.requestID) not written: \(error)")
+            }
+            pendingAudits.subtract(1, ordering: .relaxed)
         }
     }
 

@@ -15,6 +15,9 @@ public struct ServerConfiguration: Sendable {
     /// Store prompt and completion text in audit records (`--audit-content`), after `redactor`.
     public var auditContent = false
     public var redactor = Redactor()
+    /// Commit audit records on a background writer instead of before the finishing thread moves on
+    /// (`--audit-async`): more throughput on slow disks, but a crash may lose the records still queued.
+    public var auditInBackground = false
     /// Per-key request and token limits.
     public var rateLimiter = RateLimiter()
     /// Reported by `/health` and `/api/version`.

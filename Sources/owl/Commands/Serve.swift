@@ -52,6 +52,9 @@ enum ServeCommand: Command {
       --audit-content        also store prompt and completion text in the audit log
       --audit-redact LIST    with --audit-content: what to mask, comma-separated from email, phone,
                              card, secret; or all (default) or none
+      --audit-async          commit audit records in the background: higher throughput on slow disks,
+                             but a crash can lose the records not yet written (default: each request's
+                             record is committed before its thread serves another request)
 
     Examples:
       owl keys create --name me && owl serve
@@ -77,6 +80,7 @@ enum ServeCommand: Command {
         let insecure = args.flag("--insecure-no-auth")
         let auditContent = args.flag("--audit-content")
         let redact = try args.option("--audit-redact")
+        let auditAsync = args.flag("--audit-async")
         let extra = try args.positionals()
         guard extra.isEmpty else { throw CLIError.usage(name, "unexpected \(extra.joined(separator: " "))") }
 
@@ -97,6 +101,7 @@ enum ServeCommand: Command {
             config.redactor = r
         }
         config.auditContent = auditContent
+        config.auditInBackground = auditAsync
         config.http = http
 
         let home = try OwlHome(context.environment).ensure()
