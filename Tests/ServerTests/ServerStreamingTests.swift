@@ -99,6 +99,27 @@ final class ServerStreamingTests: XCTestCase {
         XCTAssertLessThan(record.entry.completionTokens ?? 9999, 2000)
     }
 
+    /// A client that leaves before the first token (a long prefill: nothing is written, the connection
+    /// is suspended) is noticed by polling its socket, for streamed and whole responses alike.
+    func testDisconnectBeforeFirstTokenIsNoticed() throws {
+        for (path, body) in [("/api/generate", #"{"model":"tiny-chat","prompt":"x"}"#),
+                             ("/v1/chat/completions", #"{"model":"tiny-chat","messages":[{"role":"user","content":"x"}]}"#)] {
+            let f = try ServerFixture(self)
+            let backend = try XCTUnwrap(f.backend)
+            backend.set(pieces: 3, delay: 3)
+            let fd = try RawHTTP.connect(f.port)
+            RawHTTP.send(fd, RawHTTP.requestBytes("POST", path, headers: ["Authorization": "Bearer \(f.userKey)"], body: Array(body.utf8)))
+            XCTAssertTrue(ServerFixture.wait(2) { f.server.metrics.activeSessions.value() == 1 })
+            let closedAt = DispatchTime.now().uptimeNanoseconds
+            close(fd)
+            XCTAssertTrue(ServerFixture.wait(2) { backend.cancelledAt.load(ordering: .relaxed) != 0 }, path)
+            let ms = Double(backend.cancelledAt.load(ordering: .relaxed) &- closedAt) / 1e6
+            print("\(path): disconnect before the first token → backend cancelled in \(String(format: "%.1f", ms)) ms")
+            XCTAssertLessThan(ms, 1000, path)
+            XCTAssertEqual(try f.lastRecord("POST \(path)").entry.finishReason, "cancelled", path)
+        }
+    }
+
     func testGracefulStopFinishesStreamsAndWritesEveryRecord() throws {
         let f = try ServerFixture(self)
         f.backend?.set(pieces: 10, delay: 0.02)

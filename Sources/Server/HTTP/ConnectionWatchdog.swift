@@ -13,12 +13,16 @@ final class ConnectionWatchdog: Sendable {
     private struct Entry {
         var fd: Int32
         var deadline: UInt64  // DispatchTime nanoseconds; 0 = none
+        /// Called once if the peer closes while the server is working on its request.
+        var onPeerClosed: (@Sendable () -> Void)?
     }
     private let entries = Mutex([UInt: Entry]())
     private let headerTimeoutNanos: UInt64
     private let bodyTimeoutNanos: UInt64
     private let running = Atomic<Bool>(true)
     private let killed = Atomic<Int>(0)
+    /// Linux's POLLRDHUP (peer closed its end), which Glibc exports only under _GNU_SOURCE.
+    static let pollRDHUP: Int16 = 0x2000
 
     init(headerTimeout: Double, bodyTimeout: Double) {
         headerTimeoutNanos = UInt64(max(0.05, headerTimeout) * 1e9)
@@ -53,7 +57,17 @@ final class ConnectionWatchdog: Sendable {
     /// The response is done: the next request's headers are due within the header timeout.
     func responseDone(_ connection: OpaquePointer) {
         let d = DispatchTime.now().uptimeNanoseconds + headerTimeoutNanos
-        entries.withLock { $0[key(connection)]?.deadline = d }
+        entries.withLock { e in
+            e[key(connection)]?.deadline = d
+            e[key(connection)]?.onPeerClosed = nil
+        }
+    }
+
+    /// Watches for the client hanging up while its request is being worked on. A suspended connection
+    /// is not polled by libmicrohttpd, so without this a client leaving during a long prefill would be
+    /// noticed only at the next write; the sweep polls the socket for POLLRDHUP instead.
+    func watchPeer(_ connection: OpaquePointer, _ handler: @escaping @Sendable () -> Void) {
+        entries.withLock { $0[key(connection)]?.onPeerClosed = handler }
     }
 
     /// Starts the checking thread (ten checks per header timeout, at most every 100 ms).
@@ -73,14 +87,26 @@ final class ConnectionWatchdog: Sendable {
 
     private func sweep() {
         let now = DispatchTime.now().uptimeNanoseconds
-        entries.withLock { all in
-            for (k, e) in all where e.deadline != 0 && e.deadline < now {
-                // libmicrohttpd sees end-of-file and closes the connection itself.
-                shutdown(e.fd, Int32(SHUT_RDWR))
-                all[k]?.deadline = 0
-                killed.add(1, ordering: .relaxed)
+        let hungUp = entries.withLock { all -> [@Sendable () -> Void] in
+            var handlers: [@Sendable () -> Void] = []
+            for (k, e) in all {
+                if e.deadline != 0 && e.deadline < now {
+                    // libmicrohttpd sees end-of-file and closes the connection itself.
+                    shutdown(e.fd, Int32(SHUT_RDWR))
+                    all[k]?.deadline = 0
+                    killed.add(1, ordering: .relaxed)
+                }
+                if let h = e.onPeerClosed {
+                    var p = pollfd(fd: e.fd, events: ConnectionWatchdog.pollRDHUP, revents: 0)
+                    if poll(&p, 1, 0) > 0, p.revents & (ConnectionWatchdog.pollRDHUP | Int16(POLLHUP) | Int16(POLLERR)) != 0 {
+                        all[k]?.onPeerClosed = nil
+                        handlers.append(h)
+                    }
+                }
             }
+            return handlers
         }
+        for h in hungUp { h() }
     }
 
     private func key(_ c: OpaquePointer) -> UInt { UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(c))) }

@@ -8,7 +8,12 @@ final class RequestState: @unchecked Sendable {
     private let lock = NSLock()
     var body: [UInt8] = []
     var status = 0
-    var stream: StreamBody?
+    private var streamBody: StreamBody?
+    /// The streamed body, once queued (read by the shutdown thread too, hence the lock).
+    var stream: StreamBody? {
+        get { lock.lock(); defer { lock.unlock() }; return streamBody }
+        set { lock.lock(); streamBody = newValue; lock.unlock() }
+    }
     private var pending: HTTPReply?
     private var waiting = false
     private var delivered = false
@@ -106,8 +111,11 @@ extension HTTPServer {
         case .now(let reply):
             return queue(reply, state)
         case .later(let work):
+            let token = state.exchange.cancellation
+            watchdog.watchPeer(connection) { token.cancel() }
             state.beginWaiting()
-            Task { state.deliver(await work()) }
+            let task = Task { state.deliver(await work()) }
+            token.onCancel { task.cancel() }
             return .YES
         }
     }
@@ -160,6 +168,7 @@ extension HTTPServer {
             }
             body.attach(state.connection)
             state.stream = body
+            watchdog.watchPeer(state.connection) { body.cancel() }
             response = MHD_create_response_from_callback(UInt64.max, 4096, reader,
                                                          Unmanaged.passRetained(body).toOpaque(), release)
         }

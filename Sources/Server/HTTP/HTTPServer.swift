@@ -8,8 +8,12 @@ public struct HTTPServerOptions: Sendable {
     public var host = "127.0.0.1"
     /// 0 picks a free port (read `HTTPServer.port` after `start`).
     public var port: UInt16 = 11435
-    /// Event-loop threads (each runs epoll over its share of the connections).
-    public var threads = max(2, ProcessInfo.processInfo.activeProcessorCount)
+    /// Event-loop threads (each runs epoll over its share of the connections). More than the cores:
+    /// a thread that finishes a request commits its audit record (an fsync) before serving more, and
+    /// the records of threads finishing together share one commit, so more threads mean fewer waits.
+    public var threads = max(16, 2 * ProcessInfo.processInfo.activeProcessorCount)
+    /// Open connections per client address at most (0: no limit).
+    public var maxConnectionsPerIP = 0
     /// Open connections at most; more are refused at accept.
     public var maxConnections = 10_000
     /// Seconds a connection may sit idle (no bytes either way) before it is closed.
@@ -112,6 +116,7 @@ public final class HTTPServer: @unchecked Sendable {
                     CInt(MHD_OPTION.CONNECTION_LIMIT.rawValue), CUnsignedInt(options.maxConnections),
                     CInt(MHD_OPTION.CONNECTION_TIMEOUT.rawValue), CUnsignedInt(options.idleTimeout),
                     CInt(MHD_OPTION.LISTEN_BACKLOG_SIZE.rawValue), CUnsignedInt(1024),
+                    CInt(MHD_OPTION.PER_IP_CONNECTION_LIMIT.rawValue), CUnsignedInt(options.maxConnectionsPerIP),
                     CInt(MHD_OPTION.NOTIFY_COMPLETED.rawValue), fn(completed), OpaquePointer(ctx),
                     CInt(MHD_OPTION.NOTIFY_CONNECTION.rawValue), fn(notify), OpaquePointer(ctx),
                 ]

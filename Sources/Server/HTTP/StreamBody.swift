@@ -98,7 +98,8 @@ public final class StreamBody: @unchecked Sendable {
         if available > 0 {
             let n = min(available, max)
             buffer.withUnsafeBufferPointer { src in
-                UnsafeMutableRawPointer(buf).copyMemory(from: src.baseAddress! + offset, byteCount: n)
+                guard let base = src.baseAddress else { return }
+                UnsafeMutableRawPointer(buf).copyMemory(from: base + offset, byteCount: n)
             }
             offset += n
             if offset == buffer.count { buffer.removeAll(keepingCapacity: true); offset = 0 }

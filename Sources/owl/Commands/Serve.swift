@@ -38,8 +38,10 @@ enum ServeCommand: Command {
     Options:
       --host ADDR            IPv4/IPv6 address to listen on (default 127.0.0.1)
       --port N               port (default 11435; 0 picks a free one, printed at start)
-      --threads N            event-loop threads (default: CPU cores, at least 2)
+      --threads N            event-loop threads (default: 2 per core, at least 16; a thread that ends
+                             a request commits its audit record before serving more)
       --max-connections N    open connections at most (default 10000)
+      --max-connections-per-ip N   per client address (default 0: no limit)
       --max-body-bytes N     largest request body, else 413 (default 8388608)
       --idle-timeout S       close connections idle this long (default 60)
       --header-timeout S     seconds to send a request's headers, against slowloris (default 10)
@@ -69,6 +71,7 @@ enum ServeCommand: Command {
         http.port = UInt16(try args.int("--port", in: 0...65535) ?? 11435)
         if let t = try args.int("--threads", in: 1...1024) { http.threads = t }
         if let m = try args.int("--max-connections", in: 1...1_000_000) { http.maxConnections = m }
+        if let m = try args.int("--max-connections-per-ip", in: 0...1_000_000) { http.maxConnectionsPerIP = m }
         if let b = try args.int("--max-body-bytes", in: 1...(1 << 31)) { http.maxBodyBytes = b }
         if let i = try args.int("--idle-timeout", in: 1...86400) { http.idleTimeout = i }
         if let h = try args.double("--header-timeout", in: 0.1...3600) { http.headerTimeout = h }
