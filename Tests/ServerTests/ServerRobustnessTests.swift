@@ -37,7 +37,9 @@ final class ServerRobustnessTests: XCTestCase {
         var idle: [Int32] = []
         defer { for fd in idle { close(fd) } }
         for _ in 0..<500 { idle.append(try RawHTTP.connect(f.port)) }
-        XCTAssertTrue(ServerFixture.wait(5) { f.server.metrics.openConnections.value() >= 0 && serverOpen(f) >= 500 }, "open: \(serverOpen(f))")
+        XCTAssertTrue(ServerFixture.wait(5) { f.server.openConnections >= 500 }, "open: \(f.server.openConnections)")
+        // /metrics reports them too.
+        XCTAssertGreaterThanOrEqual(serverOpen(f), 500)
         let t0 = Date()
         let r = try RawHTTP.request(f.port, "POST", "/v1/chat/completions", key: f.userKey,
                                     json: #"{"model":"tiny-chat","messages":[{"role":"user","content":"x"}]}"#)
@@ -45,6 +47,28 @@ final class ServerRobustnessTests: XCTestCase {
         XCTAssertEqual(r.status, 200)
         print("with 500 idle connections a chat request took \(String(format: "%.1f", elapsed * 1000)) ms")
         XCTAssertLessThan(elapsed, 1.0)
+    }
+
+    /// At the limit libmicrohttpd stops accepting: a further client waits in the listen backlog,
+    /// unanswered, until a connection closes; then it is served.
+    func testConnectionLimitHoldsTheExtraConnectionBack() throws {
+        let f = try ServerFixture(self) { $0.http.maxConnections = 4 }
+        var held: [Int32] = []
+        defer { for fd in held { close(fd) } }
+        for _ in 0..<4 { held.append(try RawHTTP.connect(f.port)) }
+        XCTAssertTrue(ServerFixture.wait(2) { f.server.openConnections == 4 })
+        let extra = try RawHTTP.connect(f.port, timeout: 0.5)
+        defer { close(extra) }
+        RawHTTP.send(extra, RawHTTP.requestBytes("GET", "/health"))
+        var buf = [UInt8](repeating: 0, count: 4096)
+        let before = recv(extra, &buf, buf.count, 0)
+        XCTAssertEqual(before, -1, "no answer while the server is at its limit")
+        close(held.removeLast())
+        var tv = timeval(tv_sec: 3, tv_usec: 0)
+        setsockopt(extra, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        let n = recv(extra, &buf, buf.count, 0)
+        XCTAssertGreaterThan(n, 0)
+        XCTAssertTrue(String(decoding: buf[0..<max(0, n)], as: UTF8.self).hasPrefix("HTTP/1.1 200"))
     }
 
     func serverOpen(_ f: ServerFixture) -> Int {

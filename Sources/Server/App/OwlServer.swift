@@ -30,6 +30,9 @@ public final class OwlServer: Sendable {
     /// The bound port.
     public var port: UInt16 { http.port }
 
+    /// TCP connections open now.
+    public var openConnections: Int { http.openConnections }
+
     /// Stops gracefully: no new connections, requests in progress get `grace` seconds to finish (then
     /// are cancelled), and every request's audit record is written before this returns.
     public func stop(grace: Double = 10) {

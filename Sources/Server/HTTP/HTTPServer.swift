@@ -81,8 +81,9 @@ public final class HTTPServer: @unchecked Sendable {
     /// Binds and starts the event loops.
     public func start() throws {
         try fillAddress()
+        // No MHD_USE_ERROR_LOG: it reports every client that hangs up on stderr; start failures are
+        // reported below, request problems go to the client and the audit log.
         var flags = UInt32(MHD_USE_EPOLL_INTERNAL_THREAD.rawValue) | UInt32(MHD_ALLOW_SUSPEND_RESUME.rawValue)
-            | UInt32(MHD_USE_ERROR_LOG.rawValue)
         if address.ss_family == sa_family_t(AF_INET6) { flags |= UInt32(MHD_USE_IPv6.rawValue) }
         if let tls = options.tls {
             guard HTTPServer.supportsTLS else { throw HTTPServerError.tlsUnsupported }
