@@ -47,6 +47,6 @@ let package = Package(
         // End-to-end tests of the `owl` binary (built first through the dependency).
         .testTarget(name: "CLITests", dependencies: ["owl", "TestSupport"]),
         .testTarget(name: "AuditLogTests", dependencies: ["AuditLog", "AccessControl", "LocalSQL", "Digest", "TestSupport"]),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "AccessControl", "AuditLog", "Support", "TestSupport", "owl"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "AccessControl", "AuditLog", "LocalSQL", "Support", "TestSupport", "owl"]),
     ]
 )

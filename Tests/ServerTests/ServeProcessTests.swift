@@ -1,5 +1,6 @@
 import AuditLog
 import Foundation
+import LocalSQL
 import TestSupport
 import XCTest
 
@@ -62,6 +63,40 @@ final class ServeProcessTests: XCTestCase {
         let verify = try runOwl(["audit", "verify", "--json"], home: home)
         XCTAssertEqual(verify.status, 0, verify.stdout)
         XCTAssertTrue(verify.stdout.contains("\"checked\": 2"), verify.stdout)
+    }
+
+    func testAuditCommands() throws {
+        let home = try temporaryDirectory(self)
+        XCTAssertEqual(try runOwl(["audit", "verify"], home: home).stderr,
+                       "owl audit: no audit log at \(home)/audit.db; `owl serve` creates it (set OWL_HOME if it lives elsewhere)\n")
+        for name in ["a", "b", "c"] { XCTAssertEqual(try runOwl(["keys", "create", "--name", name], home: home).status, 0) }
+        let head = try runOwl(["audit", "head"], home: home).stdout
+        XCTAssertTrue(head.hasPrefix("3 ") && head.count == 2 + 64 + 1, head)
+        let tail = try runOwl(["audit", "tail", "-n", "2", "--json"], home: home).stdout.split(separator: "\n")
+        XCTAssertEqual(tail.count, 2)
+        let last = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(tail[1].utf8)) as? [String: Any])
+        XCTAssertEqual(last["id"] as? Int, 3)
+        XCTAssertEqual(last["kind"] as? String, "key_change")
+        XCTAssertEqual(last["key_name"] as? String, "c")
+        XCTAssertEqual(last["hash"] as? String, String(head.dropFirst(2).dropLast()))
+        XCTAssertEqual(try runOwl(["audit", "export", "--since", "0"], home: home).stdout.split(separator: "\n").count, 3)
+        XCTAssertEqual(try runOwl(["audit", "export", "--since", "2999-01-01"], home: home).stdout, "")
+        XCTAssertEqual(try runOwl(["audit", "export", "--since", "yesterday"], home: home).status, 2)
+
+        // Tamper with record 2 the way someone with the file would, and `verify` names it.
+        let db = try SQLiteConnection(path: home + "/audit.db")
+        try db.execute("DROP TRIGGER audit_no_update; UPDATE audit SET key_name = 'mallory' WHERE id = 2")
+        let verify = try runOwl(["audit", "verify"], home: home)
+        XCTAssertEqual(verify.status, 1)
+        XCTAssertEqual(verify.stdout, "audit log ALTERED: record 2 does not match its hash\n")
+        // With the last record gone too, the head file is ahead of the log: `owl serve` refuses to
+        // append to it (that would hide the loss) and says what happened.
+        try db.execute("DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE id = 3")
+        let json = try runOwl(["audit", "verify", "--json"], home: home)
+        XCTAssertTrue(json.stdout.contains(#""problem": "altered""#), json.stdout)
+        let serve = try runOwl(["serve", "--no-auth", "--port", "0"], home: home)
+        XCTAssertEqual(serve.status, 1)
+        XCTAssertTrue(serve.stderr.contains("records 3...3 are missing"), serve.stderr)
     }
 
     func testSIGTERMLosesNoAuditRecord() throws {

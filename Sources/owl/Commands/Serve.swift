@@ -44,7 +44,8 @@ enum ServeCommand: Command {
       --max-connections-per-ip N   per client address (default 0: no limit)
       --max-body-bytes N     largest request body, else 413 (default 8388608)
       --idle-timeout S       close connections idle this long (default 60)
-      --header-timeout S     seconds to send a request's headers, against slowloris (default 10)
+      --header-timeout S     seconds to send a request's headers, against slowloris; also how long a
+                             kept-alive connection may wait between requests (default 10)
       --body-timeout S       seconds to send a request's body (default 60)
       --grace S              seconds requests get to finish at shutdown (default 10)
       --tls-cert FILE        PEM certificate: serve HTTPS (with --tls-key)
