@@ -25,6 +25,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib"),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3"),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas"),
+        .systemLibrary(name: "CMicroHTTPD", path: "Sources/CMicroHTTPD", pkgConfig: "libmicrohttpd"),
 
         // SHA-256 for the whole project (libcrypto, hardware SHA extensions).
         .target(name: "Digest", dependencies: ["CCrypto"]),
@@ -44,9 +45,18 @@ let package = Package(
         .target(name: "ChatTemplate", swiftSettings: optimized),
         // Generation: loaded models, sessions with prefix reuse, the decode loop and its stop rules.
         .target(name: "Engine", dependencies: ["Checkpoint", "Models", "Sampling", "Tokenizer", "ChatTemplate"]),
+        // A small SQLite connection (WAL, synchronous=FULL) for the key store and the audit log.
+        .target(name: "LocalSQL", dependencies: ["CSQLite"]),
+        // API keys (hashed, in SQLite) and per-key rate limits.
+        .target(name: "AccessControl", dependencies: ["LocalSQL", "Digest"]),
+        // The append-only, hash-chained audit log, its verification and redaction.
+        .target(name: "AuditLog", dependencies: ["LocalSQL", "Digest", "Support"]),
+        // The HTTP server: libmicrohttpd, OpenAI and Ollama schemas, SSE/NDJSON, auth, metrics.
+        .target(name: "Server", dependencies: ["CMicroHTTPD", "AccessControl", "AuditLog", "Digest", "Support"]),
         // The command line: thin commands over the modules.
         .executableTarget(name: "owl", dependencies: ["Checkpoint", "Kernels", "Digest", "Support", "Tokenizer",
-                                                      "Models", "Sampling", "ChatTemplate", "Engine"]),
+                                                      "Models", "Sampling", "ChatTemplate", "Engine",
+                                                      "Server", "AccessControl", "AuditLog"]),
 
         // Test helpers shared by the test targets: temporary folders, Python oracles, seeded RNG.
         .target(name: "TestSupport", dependencies: ["Checkpoint"], path: "Sources/TestSupport"),
@@ -59,5 +69,7 @@ let package = Package(
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Checkpoint", "TestSupport"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Models", "Sampling", "ChatTemplate", "Checkpoint", "TestSupport"]),
         .testTarget(name: "ChatTemplateTests", dependencies: ["ChatTemplate", "Checkpoint"], exclude: ["Fixtures"]),
+        .testTarget(name: "AuditLogTests", dependencies: ["AuditLog", "AccessControl", "LocalSQL", "Digest", "TestSupport"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "AccessControl", "AuditLog", "LocalSQL", "Support", "TestSupport", "owl"]),
     ]
 )

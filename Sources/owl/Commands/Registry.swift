@@ -8,6 +8,9 @@ enum CommandRegistry {
         BenchCommand.self,
         InspectCommand.self,
         TokenizeCommand.self,
+        ServeCommand.self,
+        KeysCommand.self,
+        AuditCommand.self,
     ]
 
     static func find(_ name: String) -> (any Command.Type)? { all.first { $0.name == name } }
