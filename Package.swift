@@ -53,10 +53,12 @@ let package = Package(
         .target(name: "AuditLog", dependencies: ["LocalSQL", "Digest", "Support"]),
         // The HTTP server: libmicrohttpd, OpenAI and Ollama schemas, SSE/NDJSON, auth, metrics.
         .target(name: "Server", dependencies: ["CMicroHTTPD", "AccessControl", "AuditLog", "Digest", "Support"]),
+        // The engine behind `owl serve`: model slots loaded on first use, the InferenceBackend implementation.
+        .target(name: "Serving", dependencies: ["Server", "Engine", "Models", "Tokenizer", "ChatTemplate", "Sampling", "Checkpoint"]),
         // The command line: thin commands over the modules.
         .executableTarget(name: "owl", dependencies: ["Checkpoint", "Kernels", "Digest", "Support", "Tokenizer",
                                                       "Models", "Sampling", "ChatTemplate", "Engine",
-                                                      "Server", "AccessControl", "AuditLog"]),
+                                                      "Server", "AccessControl", "AuditLog", "Serving"]),
 
         // Test helpers shared by the test targets: temporary folders, Python oracles, seeded RNG.
         .target(name: "TestSupport", dependencies: ["Checkpoint"], path: "Sources/TestSupport"),
@@ -68,6 +70,7 @@ let package = Package(
         .testTarget(name: "SamplingTests", dependencies: ["Sampling"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Checkpoint", "TestSupport"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Models", "Sampling", "ChatTemplate", "Checkpoint", "TestSupport"]),
+        .testTarget(name: "ServingTests", dependencies: ["Serving", "Server", "AccessControl", "AuditLog", "Checkpoint", "TestSupport"]),
         .testTarget(name: "ChatTemplateTests", dependencies: ["ChatTemplate", "Checkpoint"], exclude: ["Fixtures"]),
         .testTarget(name: "AuditLogTests", dependencies: ["AuditLog", "AccessControl", "LocalSQL", "Digest", "TestSupport"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "AccessControl", "AuditLog", "LocalSQL", "Support", "TestSupport", "owl"]),

@@ -2,7 +2,9 @@ import AccessControl
 import AuditLog
 import Dispatch
 import Foundation
+import Checkpoint
 import Server
+import Serving
 
 /// `owl serve`: the OpenAI- and Ollama-compatible HTTP API.
 enum ServeCommand: Command {
@@ -24,8 +26,10 @@ enum ServeCommand: Command {
       GET  /api/ps                       loaded models (admin key)
       GET/POST /admin/keys, DELETE /admin/keys/NAME   key management (admin key)
 
-    This build has no inference engine wired in yet: health, metrics, model lists, keys and the audit
-    log work; generation and embedding routes answer 503 "no inference backend loaded".
+    Models are the ones installed in $OWL_HOME/models (see `owl inspect`); each loads on its first request
+    and stays loaded. Requests for one model run one at a time in arrival order on a shared KV cache (a
+    request that repeats an earlier prompt prefix reuses it); different models run in parallel. Decode
+    steps of concurrent requests are not batched together yet.
 
     Access: every request except GET /health needs `Authorization: Bearer KEY` (see `owl keys --help`).
     Without any key the server refuses to start, unless --no-auth is given, which is for one user on
@@ -38,6 +42,8 @@ enum ServeCommand: Command {
     Options:
       --host ADDR            IPv4/IPv6 address to listen on (default 127.0.0.1)
       --port N               port (default 11435; 0 picks a free one, printed at start)
+      --compute-threads N    threads for each model's forward pass (default: the number of cores)
+      --ctx N                KV cache size per model in tokens (default 4096, at most the model's)
       --threads N            event-loop threads (default: 2 per core, at least 16; a thread that ends
                              a request commits its audit record before serving more)
       --max-connections N    open connections at most (default 10000)
@@ -71,6 +77,8 @@ enum ServeCommand: Command {
         if http.host == "localhost" { http.host = "127.0.0.1" }
         http.port = UInt16(try args.int("--port", in: 0...65535) ?? 11435)
         if let t = try args.int("--threads", in: 1...1024) { http.threads = t }
+        let computeThreads = try args.int("--compute-threads", in: 1...512) ?? ProcessInfo.processInfo.activeProcessorCount
+        let contextLength = try args.int("--ctx", in: 64...1_048_576) ?? 4096
         if let m = try args.int("--max-connections", in: 1...1_000_000) { http.maxConnections = m }
         if let m = try args.int("--max-connections-per-ip", in: 0...1_000_000) { http.maxConnectionsPerIP = m }
         if let b = try args.int("--max-body-bytes", in: 1...(1 << 31)) { http.maxBodyBytes = b }
@@ -122,10 +130,11 @@ enum ServeCommand: Command {
         config.audit = try AuditLog.open(home: home)
 
         signal(SIGPIPE, SIG_IGN)
-        let server = OwlServer(configuration: config, backend: nil)
+        let backend = EngineBackend(locator: context.locator.locator, threads: computeThreads, contextLength: contextLength)
+        let server = OwlServer(configuration: config, backend: backend)
         try server.start()
         let scheme = http.tls == nil ? "http" : "https"
-        context.out("owl serve: listening on \(scheme)://\(http.host.contains(":") ? "[\(http.host)]" : http.host):\(server.port) (auth: \(noAuth ? "off" : "keys"), backend: none)")
+        context.out("owl serve: listening on \(scheme)://\(http.host.contains(":") ? "[\(http.host)]" : http.host):\(server.port) (auth: \(noAuth ? "off" : "keys"), models: \(backend.models().map(\.name).joined(separator: ", ")))")
         let stop = DispatchSemaphore(value: 0)
         var sources: [any DispatchSourceSignal] = []
         for sig in [SIGTERM, SIGINT] {

@@ -1,0 +1,147 @@
+import ChatTemplate
+import Checkpoint
+import Engine
+import Foundation
+import Models
+import Sampling
+import Server
+import Synchronization
+import Tokenizer
+
+/// The inference engine behind `owl serve`: lists the installed models, loads each on first use, and runs
+/// generations and embeddings for the HTTP routes.
+///
+/// Scheduling today: requests for the same model run one at a time (in arrival order) on one shared
+/// `GenerationSession`, so consecutive requests that share a prompt prefix reuse the KV cache; different
+/// models run in parallel. Batching the decode steps of concurrent sessions is not implemented yet.
+public final class EngineBackend: InferenceBackend, @unchecked Sendable {
+    let locator: ModelLocator
+    let threads: Int
+    let defaultContext: Int
+    private let slots = Mutex<[String: ModelSlot]>([:])
+
+    /// - Parameters:
+    ///   - threads: worker threads per forward pass.
+    ///   - contextLength: KV cache size per model (clamped to each model's training context).
+    public init(locator: ModelLocator, threads: Int, contextLength: Int = 4096) {
+        self.locator = locator
+        self.threads = threads
+        self.defaultContext = contextLength
+    }
+
+    // MARK: Catalog
+
+    public func models() -> [ModelDescriptor] {
+        let dir = locator.home + "/models"
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
+        return names.compactMap { name in
+            guard ModelLocator.isValidName(name), let m = try? StoreManifest.read(dir + "/" + name + "/manifest.json") else { return nil }
+            let embedding = m.format == "safetensors"
+            return ModelDescriptor(name: name, sha256: m.primarySHA256,
+                                   capabilities: embedding ? [.embedding] : [.completion, .chat],
+                                   format: m.format, sizeBytes: m.totalBytes, modifiedAt: m.installedAt, license: m.license)
+        }
+    }
+
+    public func loadedModels() -> [Server.LoadedModel] {
+        let loaded = slots.withLock { Array($0.values) }
+        let descriptors = Dictionary(uniqueKeysWithValues: models().map { ($0.name, $0) })
+        return loaded.compactMap { slot in
+            descriptors[slot.name].map { Server.LoadedModel(model: $0, memoryBytes: slot.memoryBytes) }
+        }
+    }
+
+    /// The slot for `name`, created (not yet loaded) on first use.
+    func slot(_ name: String) throws -> ModelSlot {
+        guard ModelLocator.isValidName(name), FileManager.default.fileExists(atPath: locator.home + "/models/" + name + "/manifest.json") else {
+            throw BackendError.modelNotFound(name)
+        }
+        return slots.withLock { slots in
+            if let s = slots[name] { return s }
+            let s = ModelSlot(name: name)
+            slots[name] = s
+            return s
+        }
+    }
+
+    // MARK: Generation
+
+    public func generate(_ request: GenerationRequest, stream: ResponseStream, cancel: CancellationToken) async throws -> Server.GenerationResult {
+        let slot = try slot(request.model)
+        return try await slot.run { [self] in
+            let engine = try slot.generator(locator: locator, threads: threads, context: defaultContext)
+            return try Self.generate(request, engine: engine, stream: stream, cancel: cancel)
+        }
+    }
+
+    static func generate(_ request: GenerationRequest, engine: ModelSlot.Generator, stream: ResponseStream,
+                         cancel: CancellationToken) throws -> Server.GenerationResult {
+        let loaded = engine.model
+        let prompt: [Int32]
+        do {
+            switch request.input {
+            case .chat(let messages):
+                prompt = try loaded.chatPrompt(messages.map { TemplateMessage(role: $0.role, content: $0.content) })
+            case .text(let text, let system, let raw):
+                if raw || loaded.template == nil {
+                    prompt = loaded.rawPrompt((system.map { $0 + "\n\n" } ?? "") + text)
+                } else {
+                    var messages: [TemplateMessage] = []
+                    if let system { messages.append(.init(role: "system", content: system)) }
+                    messages.append(.init(role: "user", content: text))
+                    prompt = try loaded.chatPrompt(messages)
+                }
+            }
+        } catch let e as EngineError {
+            throw BackendError.invalidRequest(e.description)
+        } catch let e as TemplateError {
+            throw BackendError.invalidRequest("the model's chat template failed: \(e)")
+        }
+        let p = request.parameters
+        var config = SamplerConfig()
+        if let t = p.temperature { config.temperature = Float(t) }
+        if let k = p.topK { config.topK = k > 0 ? k : nil }
+        if let v = p.topP { config.topP = v < 1 ? Float(v) : nil }
+        if let v = p.minP { config.minP = v > 0 ? Float(v) : nil }
+        if let v = p.repeatPenalty { config.repeatPenalty = Float(v) }
+        if let v = p.presencePenalty { config.presencePenalty = Float(v) }
+        if let v = p.frequencyPenalty { config.frequencyPenalty = Float(v) }
+        config.seed = p.seed
+        config.logitBias = Dictionary(uniqueKeysWithValues: p.logitBias.map { (Int32($0.key), Float($0.value)) })
+        let sampler: Sampler
+        do { sampler = try loaded.makeSampler(config) } catch let e as SamplingError {
+            throw BackendError.invalidRequest(e.description)
+        }
+        var options = GenerationOptions()
+        let room = engine.session.contextLength - prompt.count
+        options.maxTokens = min(p.maxTokens ?? room, max(room, 1))
+        do {
+            let r = try engine.session.generate(prompt: prompt, options: options, sampler: sampler, stop: p.stop,
+                                                isCancelled: { cancel.isCancelled || !stream.isOpen }) { token in
+                _ = stream.send(token.text)
+            }
+            let reason: Server.FinishReason = r.finishReason == .stop ? .stop : r.finishReason == .length ? .length : .cancelled
+            return Server.GenerationResult(text: r.text, promptTokens: r.timings.promptTokens,
+                                           completionTokens: r.tokens.count, finishReason: reason)
+        } catch let e as EngineError {
+            throw BackendError.invalidRequest(e.description)
+        }
+    }
+
+    // MARK: Embeddings
+
+    public func embed(_ request: EmbeddingRequest, cancel: CancellationToken) async throws -> EmbeddingResult {
+        let slot = try slot(request.model)
+        return try await slot.run { [self] in
+            let e = try slot.embedder(locator: locator)
+            var ids = request.inputs.map { e.tokenizer.encode($0, addSpecial: true, parseSpecial: true) }
+            if let limit = e.tokenizer.maxSequenceLength, let long = ids.firstIndex(where: { $0.count > limit }), !request.truncate {
+                throw BackendError.invalidRequest("input \(long) has \(ids[long].count) tokens; the model takes at most \(limit) (set truncate)")
+            }
+            ids = ids.map { e.tokenizer.truncate($0) }
+            let vectors = try e.model.embed(ids.map { $0.map(Int32.init) }, batchSize: 32, threads: threads)
+            let out = request.dimensions.map { d in vectors.map { Array($0.prefix(d)) } } ?? vectors
+            return EmbeddingResult(vectors: out, promptTokens: ids.reduce(0) { $0 + $1.count })
+        }
+    }
+}

@@ -1,0 +1,4 @@
+import ChatTemplate
+
+/// The chat template's message type, named apart from the server's `ChatMessage`.
+typealias TemplateMessage = ChatMessage

@@ -1,0 +1,75 @@
+import AccessControl
+import AuditLog
+import Checkpoint
+import Foundation
+import Server
+import Serving
+import TestSupport
+import XCTest
+
+/// The real server with the real engine on the catalog models, driven by the official `openai` and
+/// `ollama` Python clients and checked against llama-server's golden answer.
+final class EngineServerTests: XCTestCase {
+    var server: OwlServer?
+    var audit: AuditLog?
+    var key = ""
+
+    override func setUpWithError() throws {
+        guard FileManager.default.fileExists(atPath: owlHome + "/models/smollm2-135m-instruct/manifest.json") else {
+            throw XCTSkip("catalog models not installed; run `make models`")
+        }
+        signal(SIGPIPE, SIG_IGN)
+        let dir = try temporaryDirectory(self)
+        let keys = try KeyStore(path: dir + "/owl.db")
+        key = try keys.create(name: "tester", models: nil, requestsPerMinute: nil, tokensPerMinute: nil, isAdmin: false)
+        let audit = try AuditLog.open(home: dir)
+        var config = ServerConfiguration()
+        config.http.port = 0
+        config.http.threads = 4
+        config.keys = keys
+        config.audit = audit
+        config.log = { _ in }
+        let backend = EngineBackend(locator: ModelLocator(home: owlHome), threads: 2, contextLength: 1024)
+        let s = OwlServer(configuration: config, backend: backend)
+        try s.start()
+        server = s
+        self.audit = audit
+        addTeardownBlock { s.stop(grace: 2) }
+    }
+
+    func testGoldenChatThroughOpenAIAndOllamaClients() throws {
+        let port = try XCTUnwrap(server?.port)
+        let golden = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: goldensDirectory() + "/smollm2-135m/server_chat_example.json"))) as? [String: Any]
+        let expected = try XCTUnwrap(((golden?["response"] as? [String: Any])?["choices"] as? [[String: Any]])?.first?["message"] as? [String: Any])["content"] as? String
+        let out = try runPython("""
+        import json, sys, openai, ollama
+        port, key = sys.argv[1], sys.argv[2]
+        c = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key=key, max_retries=0)
+        msgs = [{"role": "user", "content": "What is the capital of France?"}]
+        r = c.chat.completions.create(model="smollm2-135m-instruct", messages=msgs, temperature=0, max_tokens=32)
+        out = {"content": r.choices[0].message.content, "prompt_tokens": r.usage.prompt_tokens,
+               "completion_tokens": r.usage.completion_tokens, "finish": r.choices[0].finish_reason}
+        s = c.chat.completions.create(model="smollm2-135m-instruct", messages=msgs, temperature=0, max_tokens=32, stream=True)
+        out["streamed"] = "".join(ch.choices[0].delta.content or "" for ch in s if ch.choices)
+        o = ollama.Client(host=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {key}"})
+        g = o.chat(model="smollm2-135m-instruct", messages=msgs, options={"temperature": 0, "num_predict": 32})
+        out["ollama"] = g.message.content
+        e = o.embed(model="all-minilm-l6-v2", input=["A cat sits on the mat.", "Owls hunt at night."])
+        out["dims"] = [len(v) for v in e.embeddings]
+        out["norm"] = sum(x * x for x in e.embeddings[0])
+        print(json.dumps(out))
+        """, [String(port), key])
+        let j = try XCTUnwrap(JSONSerialization.jsonObject(with: out) as? [String: Any])
+        XCTAssertEqual(j["content"] as? String, expected)
+        XCTAssertEqual(j["streamed"] as? String, expected)
+        XCTAssertEqual(j["ollama"] as? String, expected)
+        XCTAssertEqual(j["prompt_tokens"] as? Int, 37)
+        XCTAssertEqual(j["completion_tokens"] as? Int, 32)
+        XCTAssertEqual(j["finish"] as? String, "length")
+        XCTAssertEqual(j["dims"] as? [Int], [384, 384])
+        XCTAssertEqual(try XCTUnwrap(j["norm"] as? Double), 1, accuracy: 1e-4)
+        // Every request left an audit record with the model's hash.
+        let records = try XCTUnwrap(audit).tail(100)
+        XCTAssertTrue(records.contains(where: { $0.entry.modelSHA256 == "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53" }))
+    }
+}
