@@ -14,20 +14,48 @@ import Tokenizer
 /// Scheduling today: requests for the same model run one at a time (in arrival order) on one shared
 /// `GenerationSession`, so consecutive requests that share a prompt prefix reuse the KV cache; different
 /// models run in parallel. Batching the decode steps of concurrent sessions is not implemented yet.
+/// A model idle for `keepAlive` seconds is unloaded (its weights unmapped); it loads again on next use.
 public final class EngineBackend: InferenceBackend, @unchecked Sendable {
     let locator: ModelLocator
     let threads: Int
     let defaultContext: Int
+    /// Requests allowed to wait per model before new ones get 503.
+    let maxQueue: Int
     private let slots = Mutex<[String: ModelSlot]>([:])
+    private let reaper: DispatchSourceTimer?
 
     /// - Parameters:
     ///   - threads: worker threads per forward pass.
     ///   - contextLength: KV cache size per model (clamped to each model's training context).
-    public init(locator: ModelLocator, threads: Int, contextLength: Int = 4096) {
+    ///   - keepAlive: seconds a model stays loaded after its last request (nil: forever).
+    ///   - maxQueue: requests that may wait per model; more are refused with 503.
+    public init(locator: ModelLocator, threads: Int, contextLength: Int = 4096, keepAlive: Double? = 300, maxQueue: Int = 64) {
         self.locator = locator
         self.threads = threads
         self.defaultContext = contextLength
+        self.maxQueue = maxQueue
+        if let keepAlive {
+            let timer = DispatchSource.makeTimerSource(queue: .global(qos: .utility))
+            timer.schedule(deadline: .now() + min(keepAlive, 5), repeating: min(keepAlive, 5))
+            reaper = timer
+        } else {
+            reaper = nil
+        }
+        if let reaper, let keepAlive {
+            reaper.setEventHandler { [weak self] in self?.unloadIdle(keepAlive) }
+            reaper.resume()
+        }
     }
+
+    deinit { reaper?.cancel() }
+
+    /// Unloads models idle for at least `seconds`.
+    public func unloadIdle(_ seconds: Double) {
+        for slot in slots.withLock({ Array($0.values) }) { _ = slot.unloadIfIdle(seconds) }
+    }
+
+    /// Requests queued or running, over all models (the server's queue-depth gauge).
+    public var queueDepth: Int { slots.withLock { $0.values.reduce(0) { $0 + $1.queued } } }
 
     // MARK: Catalog
 
@@ -44,7 +72,7 @@ public final class EngineBackend: InferenceBackend, @unchecked Sendable {
     }
 
     public func loadedModels() -> [Server.LoadedModel] {
-        let loaded = slots.withLock { Array($0.values) }
+        let loaded = slots.withLock { Array($0.values) }.filter(\.isLoaded)
         let descriptors = Dictionary(uniqueKeysWithValues: models().map { ($0.name, $0) })
         return loaded.compactMap { slot in
             descriptors[slot.name].map { Server.LoadedModel(model: $0, memoryBytes: slot.memoryBytes) }
@@ -68,7 +96,7 @@ public final class EngineBackend: InferenceBackend, @unchecked Sendable {
 
     public func generate(_ request: GenerationRequest, stream: ResponseStream, cancel: CancellationToken) async throws -> Server.GenerationResult {
         let slot = try slot(request.model)
-        return try await slot.run { [self] in
+        return try await slot.run(maxPending: maxQueue) { [self] in
             let engine = try slot.generator(locator: locator, threads: threads, context: defaultContext)
             return try Self.generate(request, engine: engine, stream: stream, cancel: cancel)
         }
@@ -132,7 +160,7 @@ public final class EngineBackend: InferenceBackend, @unchecked Sendable {
 
     public func embed(_ request: EmbeddingRequest, cancel: CancellationToken) async throws -> EmbeddingResult {
         let slot = try slot(request.model)
-        return try await slot.run { [self] in
+        return try await slot.run(maxPending: maxQueue) { [self] in
             let e = try slot.embedder(locator: locator)
             var ids = request.inputs.map { e.tokenizer.encode($0, addSpecial: true, parseSpecial: true) }
             if let limit = e.tokenizer.maxSequenceLength, let long = ids.firstIndex(where: { $0.count > limit }), !request.truncate {

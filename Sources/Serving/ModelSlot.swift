@@ -15,6 +15,10 @@ final class ModelSlot: @unchecked Sendable {
     /// Touched only on `queue`.
     private var generatorState: Generator?
     private var embedderState: Embedder?
+    /// Requests waiting for or running on this model.
+    private let pending = Atomic<Int>(0)
+    /// Uptime in nanoseconds when the last request finished.
+    private let lastUsed = Atomic<UInt64>(0)
 
     struct Generator {
         let model: Engine.LoadedModel
@@ -35,11 +39,41 @@ final class ModelSlot: @unchecked Sendable {
     var memoryBytes: Int64 { queue.sync { generatorState.map { Int64($0.model.gguf.file.count) } ?? 0 } }
 
     /// Runs `body` on this model's queue without blocking Swift's cooperative threads.
-    func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async { continuation.resume(with: Result { try body() }) }
+    /// - Throws: `BackendError.unavailable` when `maxPending` requests already wait for this model.
+    func run<T: Sendable>(maxPending: Int, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+        let waiting = pending.add(1, ordering: .relaxed).newValue
+        guard waiting <= maxPending else {
+            pending.subtract(1, ordering: .relaxed)
+            throw BackendError.unavailable("\(name) has \(waiting - 1) requests queued; retry shortly")
+        }
+        return try await withCheckedThrowingContinuation { continuation in
+            queue.async { [self] in
+                continuation.resume(with: Result { try body() })
+                lastUsed.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
+                pending.subtract(1, ordering: .relaxed)
+            }
         }
     }
+
+    /// Unloads the model when nothing is queued and it has been idle for `idle` seconds.
+    /// - Returns: true when it unloaded.
+    func unloadIfIdle(_ idle: Double) -> Bool {
+        guard pending.load(ordering: .relaxed) == 0 else { return false }
+        let since = Double(DispatchTime.now().uptimeNanoseconds &- lastUsed.load(ordering: .relaxed)) / 1e9
+        guard since >= idle else { return false }
+        return queue.sync {
+            let had = generatorState != nil || embedderState != nil
+            generatorState = nil
+            embedderState = nil
+            return had
+        }
+    }
+
+    /// Whether weights are loaded now.
+    var isLoaded: Bool { queue.sync { generatorState != nil || embedderState != nil } }
+
+    /// Requests queued or running now.
+    var queued: Int { pending.load(ordering: .relaxed) }
 
     /// Must be called on `queue` (inside `run`).
     func generator(locator: ModelLocator, threads: Int, context: Int) throws -> Generator {

@@ -73,3 +73,31 @@ final class EngineServerTests: XCTestCase {
         XCTAssertTrue(records.contains(where: { $0.entry.modelSHA256 == "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53" }))
     }
 }
+
+/// Loading on first use, unloading when idle, and the bounded queue.
+final class EngineBackendLifecycleTests: XCTestCase {
+    func testLoadOnFirstUseAndUnloadWhenIdle() async throws {
+        guard FileManager.default.fileExists(atPath: owlHome + "/models/smollm2-135m-instruct/manifest.json") else {
+            throw XCTSkip("catalog models not installed; run `make models`")
+        }
+        let backend = EngineBackend(locator: ModelLocator(home: owlHome), threads: 2, contextLength: 256, keepAlive: nil)
+        XCTAssertEqual(Set(backend.models().map(\.name)), ["smollm2-135m-instruct", "gemma3-270m", "all-minilm-l6-v2"])
+        XCTAssertTrue(backend.loadedModels().isEmpty)
+        var p = SamplingParameters()
+        p.maxTokens = 2
+        p.temperature = 0
+        let request = GenerationRequest(model: "smollm2-135m-instruct", input: .text("Hello", system: nil, raw: true), parameters: p, requestID: "t1")
+        let r = try await backend.generate(request, stream: ResponseStream { _ in true }, cancel: CancellationToken())
+        XCTAssertEqual(r.completionTokens, 2)
+        XCTAssertEqual(backend.loadedModels().map(\.model.name), ["smollm2-135m-instruct"])
+        backend.unloadIdle(0)
+        XCTAssertTrue(backend.loadedModels().isEmpty)
+        do {
+            _ = try await backend.generate(GenerationRequest(model: "../etc", input: .text("x", system: nil, raw: true), parameters: p, requestID: "t2"),
+                                           stream: ResponseStream { _ in true }, cancel: CancellationToken())
+            XCTFail("a path-like model name must not resolve")
+        } catch let e as BackendError {
+            XCTAssertEqual(e, .modelNotFound("../etc"))
+        }
+    }
+}

@@ -44,6 +44,8 @@ enum ServeCommand: Command {
       --port N               port (default 11435; 0 picks a free one, printed at start)
       --compute-threads N    threads for each model's forward pass (default: the number of cores)
       --ctx N                KV cache size per model in tokens (default 4096, at most the model's)
+      --keep-alive SECONDS   unload a model idle this long (default 300; "forever" keeps it loaded)
+      --max-queue N          requests that may wait per model before new ones get 503 (default 64)
       --threads N            event-loop threads (default: 2 per core, at least 16; a thread that ends
                              a request commits its audit record before serving more)
       --max-connections N    open connections at most (default 10000)
@@ -79,6 +81,14 @@ enum ServeCommand: Command {
         if let t = try args.int("--threads", in: 1...1024) { http.threads = t }
         let computeThreads = try args.int("--compute-threads", in: 1...512) ?? ProcessInfo.processInfo.activeProcessorCount
         let contextLength = try args.int("--ctx", in: 64...1_048_576) ?? 4096
+        let maxQueue = try args.int("--max-queue", in: 1...100_000) ?? 64
+        var keepAlive: Double? = 300
+        if let k = try args.option("--keep-alive") {
+            if k == "forever" { keepAlive = nil } else {
+                guard let v = Double(k), v > 0 else { throw CLIError.usage(name, "--keep-alive takes seconds (> 0) or 'forever', got '\(k)'") }
+                keepAlive = v
+            }
+        }
         if let m = try args.int("--max-connections", in: 1...1_000_000) { http.maxConnections = m }
         if let m = try args.int("--max-connections-per-ip", in: 0...1_000_000) { http.maxConnectionsPerIP = m }
         if let b = try args.int("--max-body-bytes", in: 1...(1 << 31)) { http.maxBodyBytes = b }
@@ -130,7 +140,8 @@ enum ServeCommand: Command {
         config.audit = try AuditLog.open(home: home)
 
         signal(SIGPIPE, SIG_IGN)
-        let backend = EngineBackend(locator: context.locator.locator, threads: computeThreads, contextLength: contextLength)
+        let backend = EngineBackend(locator: context.locator.locator, threads: computeThreads, contextLength: contextLength,
+                                    keepAlive: keepAlive, maxQueue: maxQueue)
         let server = OwlServer(configuration: config, backend: backend)
         try server.start()
         let scheme = http.tls == nil ? "http" : "https"
