@@ -12,6 +12,10 @@ struct Args {
 /// Jinja's built-in filters plus Hugging Face's `tojson`.
 extension Evaluator {
     func applyFilter(_ name: String, _ value: JV, _ rawPos: [JV], _ rawKw: [(String, JV)], _ scope: Scope, at off: Int) throws -> JV {
+        guard Signatures.filters[name] != nil else { throw fail("no filter named '\(name)'", at: off) }
+        if let problem = Signatures.check(filter: name, positional: rawPos.count, keywords: rawKw.map(\.0)) {
+            throw fail(problem, at: off)
+        }
         switch name {
         case "safe": if case .markup = value { return value }; return .markup(value.pyStr)
         case "e", "escape": if case .markup = value { return value }; return .markup(Methods.htmlEscape(value.pyStr))
@@ -32,9 +36,9 @@ extension Evaluator {
         switch name {
         case "tojson":
             var d = JSONDumper()
-            d.ensureASCII = a.bool(1, "ensure_ascii", false)
-            d.sortKeys = a.bool(4, "sort_keys", false)
-            if let ind = a.get(0, "indent"), !ind.isNone {
+            d.ensureASCII = a.bool(0, "ensure_ascii", false)
+            d.sortKeys = a.bool(3, "sort_keys", false)
+            if let ind = a.get(1, "indent"), !ind.isNone {
                 if case .string(let s) = ind { d.indent = s } else if let n = ind.asInt { d.indent = String(repeating: " ", count: max(0, n)) }
                 d.itemSeparator = ","
             }

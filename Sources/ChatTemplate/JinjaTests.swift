@@ -45,7 +45,8 @@ extension Evaluator {
         case "lower": if case .string(let s) = v { return s == s.lowercased() }; return false
         case "upper": if case .string(let s) = v { return s == s.uppercased() }; return false
         case "escaped": return false
-        case "filter", "test": return false
+        case "filter": if case .string(let s) = v { return Signatures.filters[s] != nil }; return false
+        case "test": if case .string(let s) = v { return Signatures.tests.contains(s) }; return false
         default: throw fail("no test named '\(name)'", at: off)
         }
     }

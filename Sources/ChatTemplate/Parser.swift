@@ -6,6 +6,10 @@ struct Parser {
     var i = 0
     var depth = 0
     var loopDepth = 0
+    /// Inside an `if` (or an inline if): unknown filters/tests are only errors when reached, as in the reference.
+    var soft = false
+    var tentative = false
+    var pendingUnknown: (String, Int)? = nil
     static let maxDepth = 256
 
     init(tokens: [Token], src: [UInt8]) {
@@ -104,13 +108,17 @@ struct Parser {
         advance()
         switch tag {
         case "if":
+            let wasSoft = soft
+            soft = true
+            defer { soft = wasSoft }
             var branches: [(Expr, [Node])] = []
-            var cond = try parseExpr()
+            // As in the reference, an `if` test cannot itself be an inline if.
+            var cond = try parseTuple(allowTernary: false)
             while true {
                 try expectBlockEnd()
                 let (body, end) = try parseBody(until: ["elif", "else", "endif"])
                 branches.append((cond, body))
-                if end == "elif" { cond = try parseExpr(); continue }
+                if end == "elif" { cond = try parseTuple(allowTernary: false); continue }
                 if end == "else" {
                     try expectBlockEnd()
                     let (elseBody, _) = try parseBody(until: ["endif"])
@@ -129,7 +137,10 @@ struct Parser {
             if isName("recursive") { throw error("recursive for loops are not supported") }
             try expectBlockEnd()
             loopDepth += 1
+            let wasSoft = soft
+            soft = false
             let (body, end) = try parseBody(until: ["else", "endfor"])
+            soft = wasSoft
             loopDepth -= 1
             var elseBody: [Node]? = nil
             if end == "else" {
@@ -154,10 +165,12 @@ struct Parser {
             let name = try expectName()
             let params = try parseParams()
             try expectBlockEnd()
-            let saved = loopDepth
+            let saved = loopDepth, wasSoft = soft
             loopDepth = 0
+            soft = false
             let (body, _) = try parseBody(until: ["endmacro"])
             loopDepth = saved
+            soft = wasSoft
             try expectBlockEnd()
             return .macro(MacroDef(name: name, params: params, body: body, offset: start))
         case "call":
