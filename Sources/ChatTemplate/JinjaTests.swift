@@ -2,6 +2,10 @@
 extension Evaluator {
     func applyTest(_ name: String, _ value: JV, _ rawArgs: [JV], _ scope: Scope, at off: Int) throws -> Bool {
         let v = value.plain, args = rawArgs.map(\.plain)
+        if Signatures.tests.contains(name) {
+            let want = Signatures.unaryTests.contains(name) ? 1 : 0
+            if args.count != want { throw fail("test '\(name)' takes \(want) argument\(want == 1 ? "" : "s") but \(args.count) were given", at: off) }
+        }
         func arg() throws -> JV {
             guard let x = args.first else { throw fail("test '\(name)' needs an argument", at: off) }
             return x

@@ -120,7 +120,7 @@ struct Lexer {
             // Tag end: `%}` / `}}`, optionally `-%}` / `+%}`.
             var k = pos
             var dash = false, plus = false
-            if c == UInt8(ascii: "-") || c == UInt8(ascii: "+"), k + 2 < src.count, src[k + 1] == close,
+            if c == UInt8(ascii: "-") || (c == UInt8(ascii: "+") && isBlock), k + 2 < src.count, src[k + 1] == close,
                src[k + 2] == UInt8(ascii: "}") {
                 dash = c == UInt8(ascii: "-"); plus = c == UInt8(ascii: "+"); k += 1
             }
@@ -136,9 +136,10 @@ struct Lexer {
                 tokens.append(Token(kind: .string(try lexString(quote: c)), offset: start))
             } else if c >= 0x30 && c <= 0x39 {
                 tokens.append(Token(kind: lexNumber(), offset: start))
-            } else if c == UInt8(ascii: "_") || (c | 0x20 >= 0x61 && c | 0x20 <= 0x7A) || c >= 0x80 {
-                while pos < src.count, src[pos] == UInt8(ascii: "_") || (src[pos] | 0x20 >= 0x61 && src[pos] | 0x20 <= 0x7A)
-                    || (src[pos] >= 0x30 && src[pos] <= 0x39) || src[pos] >= 0x80 { pos += 1 }
+            } else if let first = scalar(at: pos), first.scalar == "_" || first.scalar.properties.isXIDStart {
+                // Python identifiers: XID_Start then XID_Continue.
+                pos += first.length
+                while let next = scalar(at: pos), next.scalar.properties.isXIDContinue { pos += next.length }
                 tokens.append(Token(kind: .name(String(decoding: src[start..<pos], as: UTF8.self)), offset: start))
             } else {
                 let two = pos + 1 < src.count ? String(decoding: src[pos...pos + 1], as: UTF8.self) : ""
@@ -197,6 +198,18 @@ struct Lexer {
             k += 1
         }
         throw syntaxError("missing '{% endraw %}' for this raw block", at: tagStart)
+    }
+
+    /// The Unicode scalar starting at byte `i`, and its UTF-8 length.
+    private func scalar(at i: Int) -> (scalar: Unicode.Scalar, length: Int)? {
+        guard i < src.count else { return nil }
+        let b = src[i]
+        let n = b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1
+        guard i + n <= src.count else { return nil }
+        var it = src[i..<i + n].makeIterator()
+        var decoder = UTF8()
+        if case .scalarValue(let s) = decoder.decode(&it) { return (s, n) }
+        return nil
     }
 
     private mutating func finishTagEnd(dash: Bool, plus: Bool, trim: Bool) {

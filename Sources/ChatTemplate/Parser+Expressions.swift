@@ -44,8 +44,19 @@ extension Parser {
             let outermost = !p.soft && !p.tentative
             if outermost { p.tentative = true; p.pendingUnknown = nil }
             defer { if outermost { p.tentative = false } }
+            let pendingBefore = p.pendingUnknown
             var e = try p.parseOr()
             if outermost && !p.isName("if"), let (msg, at) = p.pendingUnknown { throw p.error(msg, at: at) }
+            if p.isName("if") && p.tentative {
+                // A nested inline if is soft too: forget what it recorded.
+                defer { p.pendingUnknown = pendingBefore }
+                while p.skipName("if") {
+                    let cond = try p.parseOr()
+                    let other: Expr? = p.skipName("else") ? try p.parseExpr() : nil
+                    e = .ternary(cond: cond, then: e, else: other, off)
+                }
+                return e
+            }
             while p.skipName("if") {
                 let cond = try p.parseOr()
                 let other: Expr? = p.skipName("else") ? try p.parseExpr() : nil
@@ -161,7 +172,9 @@ extension Parser {
             case "true", "True": return .literal(.bool(true), off)
             case "false", "False": return .literal(.bool(false), off)
             case "none", "None": return .literal(.none, off)
-            default: return .name(n, off)
+            default:
+                if !macroNames.isEmpty { macroNames[macroNames.count - 1].insert(n) }
+                return .name(n, off)
             }
         case .string(var s):
             advance()

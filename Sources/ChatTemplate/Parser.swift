@@ -9,6 +9,8 @@ struct Parser {
     /// Inside an `if` (or an inline if): unknown filters/tests are only errors when reached, as in the reference.
     var soft = false
     var tentative = false
+    /// Names read in the innermost macro body being parsed (to learn whether it uses varargs/kwargs).
+    var macroNames: [Set<String>] = []
     var pendingUnknown: (String, Int)? = nil
     static let maxDepth = 256
 
@@ -168,11 +170,14 @@ struct Parser {
             let saved = loopDepth, wasSoft = soft
             loopDepth = 0
             soft = false
+            macroNames.append([])
             let (body, _) = try parseBody(until: ["endmacro"])
+            let used = macroNames.removeLast()
             loopDepth = saved
             soft = wasSoft
             try expectBlockEnd()
-            return .macro(MacroDef(name: name, params: params, body: body, offset: start))
+            return .macro(MacroDef(name: name, params: params, body: body, offset: start,
+                                   takesVarargs: used.contains("varargs"), takesKwargs: used.contains("kwargs")))
         case "call":
             let params = isOp("(") ? try parseParams() : []
             let call = try parseExpr()

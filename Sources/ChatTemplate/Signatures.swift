@@ -16,6 +16,12 @@ enum Signatures {
         "wordcount": [], "batch": ["linecount", "fill_with"], "format": nil, "attr": ["name"], "pprint": [],
     ]
 
+    /// Tests that take one argument (`x is divisibleby 3`); all others take none.
+    static let unaryTests: Set<String> = [
+        "equalto", "eq", "==", "sameas", "ne", "!=", "lt", "lessthan", "<", "le", "<=", "gt", "greaterthan", ">", "ge",
+        ">=", "in", "divisibleby",
+    ]
+
     static let tests: Set<String> = [
         "defined", "undefined", "none", "string", "number", "integer", "float", "boolean", "true", "false", "mapping",
         "iterable", "sequence", "callable", "equalto", "eq", "==", "sameas", "ne", "!=", "lt", "lessthan", "<", "le",
