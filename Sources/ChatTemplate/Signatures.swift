@@ -29,9 +29,15 @@ enum Signatures {
         "filter", "test",
     ]
 
-    /// Python's argument binding: at most one value per parameter, no unknown keywords.
+    /// Filters whose first parameters have no default.
+    static let requiredArguments: [String: Int] = ["replace": 2, "attr": 1, "batch": 1]
+
+    /// Python's argument binding: at most one value per parameter, no unknown keywords, required ones given.
     static func check(filter name: String, positional: Int, keywords: [String]) -> String? {
         guard let entry = filters[name], let params = entry else { return nil }
+        for (i, p) in params.prefix(requiredArguments[name] ?? 0).enumerated() where i >= positional && !keywords.contains(p) {
+            return "filter '\(name)' is missing the required argument '\(p)'"
+        }
         if positional > params.count {
             return "filter '\(name)' takes at most \(params.count) argument\(params.count == 1 ? "" : "s") but \(positional) were given"
         }
