@@ -32,7 +32,6 @@ def main():
     env = gen.make_env()
     tdir = os.path.join(gen.OUT, "templates")
     names = sorted(n for n in os.listdir(tdir) if n.endswith(".jinja"))
-    ctx = dict(messages=[gen.SYS, gen.U1, gen.A1, gen.U2], tools=gen.TOOLS, add_generation_prompt=True)
 
     def on_alarm(*_):
         raise Timeout()
@@ -51,7 +50,8 @@ def main():
             else:
                 f = rng.randrange(max(1, len(src)))
                 src = src[:at] + src[f:f + rng.randint(1, 30)] + src[at:]
-        case = {"template": src}
+        ctx = rng.choice(gen.CASES)[1]  # one of the fixture conversations
+        case = {"template": src, "context": ctx}
         signal.alarm(2)
         try:
             case["expected"] = gen.render(env, src, ctx)
