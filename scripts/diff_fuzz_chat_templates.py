@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Differential fuzzing of the Swift chat-template renderer against jinja2 (a local tool, not part of `make test`).
 
-Mutates the fixture templates at random (seeded), renders each mutant with jinja2 under the same Hugging Face
+Mutates the fixture templates at random (seeded), or builds random expressions (`expr` mode), renders each mutant with jinja2 under the same Hugging Face
 conventions as scripts/gen_chat_template_fixtures.py, and writes the cases to a JSON file. Then:
 
+    scripts/diff_fuzz_chat_templates.py SEED OUT.json [COUNT] [mutate|expr]
     scripts/diff_fuzz_chat_templates.py 7 /tmp/ct_diff.json
     OWL_CHAT_TEMPLATE_DIFF=/tmp/ct_diff.json swift test --filter DifferentialTests
 
@@ -21,13 +22,61 @@ PIECES = ["{%", "%}", "{{", "}}", "-", "(", ")", "[", "]", "'", "|", "~", ".", "
           "[0]", ".strip()", "|string", " and ", " or ", "none", "true", "1", "'a'"]
 
 
+# Random expressions (mode "expr"): literals, variables, operators, filters, tests and methods.
+LITERALS = ["0", "1", "-3", "7", "2.5", "0.1", "1e3", "''", "'a'", "'Hello World'", "' pad '", "'a,b,c'", "'ü日'",
+            "none", "true", "false", "[]", "[1, 2, 3]", "['b', 'a']", "{}", "{'k': 1, 'a': [1]}", "(1, 'x')",
+            "messages", "messages[0]", "messages[-1].content", "tools", "tools[0].function", "nothing",
+            "add_generation_prompt", "messages | length", "range(3)"]
+BINOPS = ["+", "-", "*", "/", "//", "%", "**", "~", "==", "!=", "<", "<=", ">", ">=", "in", "not in", "and", "or"]
+FILTERS = ["trim", "length", "tojson", "upper", "lower", "string", "int", "float", "list", "first", "last", "items",
+           "capitalize", "title", "reverse", "unique", "sort", "sum", "min", "max", "abs", "round", "dictsort",
+           "join(', ')", "default('d')", "default('d', true)", "replace('a', 'b')", "indent(2)", "center(9)",
+           "map(attribute='role')", "map('upper')", "selectattr('role', 'equalto', 'user')", "select('string')",
+           "reject('none')", "tojson(indent=2)", "batch(2)", "wordcount", "e", "safe", "count"]
+TESTS = ["defined", "undefined", "none", "string", "number", "integer", "float", "mapping", "iterable", "sequence",
+         "boolean", "true", "false", "odd", "even", "lower", "upper", "equalto 1", "in [1, 'a']", "divisibleby 2"]
+METHODS = [".strip()", ".upper()", ".split(',')", ".split()", ".startswith('a')", ".endswith('c')",
+           ".replace('a', 'x')", ".get('role')", ".items()", ".keys()", ".values()", ".title()", ".lstrip('a')",
+           ".find('b')", ".count('a')", ".format(1)", ".rstrip()", "[0]", "[1:]", "[::-1]", ".role", ".content"]
+
+
+def random_expr(rng, depth=0):
+    r = rng.random()
+    if depth > 2 or r < 0.3:
+        return rng.choice(LITERALS)
+    if r < 0.5:
+        return f"({random_expr(rng, depth + 1)} {rng.choice(BINOPS)} {random_expr(rng, depth + 1)})"
+    if r < 0.7:
+        return f"({random_expr(rng, depth + 1)} | {rng.choice(FILTERS)})"
+    if r < 0.8:
+        return f"({random_expr(rng, depth + 1)} is {rng.choice(['', 'not '])}{rng.choice(TESTS)})"
+    if r < 0.9:
+        return f"({random_expr(rng, depth + 1)}){rng.choice(METHODS)}"
+    return f"({random_expr(rng, depth + 1)} if {random_expr(rng, depth + 1)} else {random_expr(rng, depth + 1)})"
+
+
 class Timeout(Exception):
     pass
+
+
+def mutate(rng, src):
+    for _ in range(rng.randint(1, 3)):
+        at = rng.randrange(max(1, len(src)))
+        op = rng.randrange(3)
+        if op == 0:
+            src = src[:at] + src[at + rng.randint(1, 6):]
+        elif op == 1:
+            src = src[:at] + rng.choice(PIECES) + src[at:]
+        else:
+            f = rng.randrange(max(1, len(src)))
+            src = src[:at] + src[f:f + rng.randint(1, 30)] + src[at:]
+    return src
 
 
 def main():
     seed, out_path = int(sys.argv[1]), sys.argv[2]
     count = int(sys.argv[3]) if len(sys.argv) > 3 else 3000
+    mode = sys.argv[4] if len(sys.argv) > 4 else "mutate"
     rng = random.Random(seed)
     env = gen.make_env()
     tdir = os.path.join(gen.OUT, "templates")
@@ -39,17 +88,10 @@ def main():
     signal.signal(signal.SIGALRM, on_alarm)
     cases = []
     for _ in range(count):
-        src = open(os.path.join(tdir, rng.choice(names)), encoding="utf-8").read()
-        for _ in range(rng.randint(1, 3)):
-            at = rng.randrange(max(1, len(src)))
-            op = rng.randrange(3)
-            if op == 0:
-                src = src[:at] + src[at + rng.randint(1, 6):]
-            elif op == 1:
-                src = src[:at] + rng.choice(PIECES) + src[at:]
-            else:
-                f = rng.randrange(max(1, len(src)))
-                src = src[:at] + src[f:f + rng.randint(1, 30)] + src[at:]
+        if mode == "expr":
+            src = "{{ " + random_expr(rng) + " }}"
+        else:
+            src = mutate(rng, open(os.path.join(tdir, rng.choice(names)), encoding="utf-8").read())
         ctx = rng.choice(gen.CASES)[1]  # one of the fixture conversations
         case = {"template": src, "context": ctx}
         signal.alarm(2)
@@ -61,7 +103,8 @@ def main():
             case["error"] = f"{type(e).__name__}: {e}"
         finally:
             signal.alarm(0)
-        if len(case.get("expected", "")) <= 200_000:
+        # Python object addresses (`<generator object … at 0x…>`) are not reproducible: skip those.
+        if len(case.get("expected", "")) <= 200_000 and " at 0x" not in case.get("expected", ""):
             cases.append(case)
     with open(out_path, "w", encoding="utf-8") as f:
         json.dump({"cases": cases}, f, ensure_ascii=False)

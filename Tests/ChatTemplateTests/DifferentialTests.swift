@@ -21,11 +21,13 @@ final class DifferentialTests: XCTestCase {
             do { got = try ChatTemplate(source: source).render(context) } catch { failure = "\(error)" }
             let expected = c["expected"]?.stringValue
             if got != expected {
-                let jinja = expected.map { "rendered \($0.utf8.count) bytes" } ?? (c["error"]?.stringValue ?? "")
-                mismatches.append("#\(n): jinja2 \(jinja); swift \(got.map { "rendered \($0.utf8.count) bytes" } ?? failure)")
+                let jinja = expected.map { "rendered \($0.prefix(160).debugDescription)" } ?? (c["error"]?.stringValue ?? "")
+                let swift = got.map { "rendered \($0.prefix(160).debugDescription)" } ?? failure
+                mismatches.append("#\(n) \(source.count < 300 ? source : "(long template)")\n    jinja2 \(jinja)\n    swift  \(swift)")
             }
         }
         print("differential: \(cases.count - mismatches.count)/\(cases.count) mutants agree")
-        XCTAssertEqual(mismatches, [])
+        for m in mismatches.prefix(40) { print(m) }
+        XCTAssertEqual(mismatches.count, 0)
     }
 }
