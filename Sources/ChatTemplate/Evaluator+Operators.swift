@@ -5,6 +5,8 @@ import Foundation
 /// a chat template never needs them). Sizes are checked before a repeat is built.
 extension Evaluator {
     func binary(_ op: String, _ a: JV, _ b: JV, at off: Int) throws -> JV {
+        // `str % x` is Python's formatting, which takes even an undefined value (as a mapping).
+        if op == "%", case .string(let fmt) = a.plain, b.isUndefined { return .string(try percentFormat(fmt, b, at: off)) }
         try requireDefined(a, at: off)
         try requireDefined(b, at: off)
         if op == "%", case .string(let fmt) = a.plain { return .string(try percentFormat(fmt, b, at: off)) }
@@ -162,7 +164,7 @@ extension Evaluator {
             try checkBuild(out.utf8.count, at: off)
         }
         // Leftover arguments are an error, except a mapping (Python allows `'text' % {}`).
-        if !args.isEmpty, !(args.count == 1 && { if case .dict = arg { return true }; return false }()) {
+        if !args.isEmpty, !(args.count == 1 && { if case .dict = arg { return true }; return arg.isUndefined }()) {
             throw fail("not all arguments converted during string formatting", at: off)
         }
         return out
