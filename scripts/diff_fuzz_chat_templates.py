@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Differential fuzzing of the Swift chat-template renderer against jinja2 (a local tool, not part of `make test`).
 
-Mutates the fixture templates at random (seeded), or builds random expressions (`expr` mode), renders each mutant with jinja2 under the same Hugging Face
+Mutates the fixture templates at random (seeded), or builds random expressions (`expr`) or statement soups (`ws`), renders each mutant with jinja2 under the same Hugging Face
 conventions as scripts/gen_chat_template_fixtures.py, and writes the cases to a JSON file. Then:
 
-    scripts/diff_fuzz_chat_templates.py SEED OUT.json [COUNT] [mutate|expr]
+    scripts/diff_fuzz_chat_templates.py SEED OUT.json [COUNT] [mutate|expr|ws]
     scripts/diff_fuzz_chat_templates.py 7 /tmp/ct_diff.json
     OWL_CHAT_TEMPLATE_DIFF=/tmp/ct_diff.json swift test --filter DifferentialTests
 
@@ -55,6 +55,42 @@ def random_expr(rng, depth=0):
     return f"({random_expr(rng, depth + 1)} if {random_expr(rng, depth + 1)} else {random_expr(rng, depth + 1)})"
 
 
+# Random statement soup (mode "ws"): whitespace control, trim/lstrip rules, comments, loops, macros.
+TEXTS = ["", " ", "  ", "\n", "\n\n", "  \n", "\t", "a", " b ", "c\n", "\n  d", "x y"]
+
+
+def random_template(rng, depth=0):
+    out = []
+    for _ in range(rng.randint(1, 5)):
+        out.append(rng.choice(TEXTS))
+        l, r = rng.choice(["", "-", "+"]), rng.choice(["", "-", "+"])
+        lv, rv = rng.choice(["", "-"]), rng.choice(["", "-"])
+        kind = rng.randrange(8 if depth < 2 else 4)
+        if kind == 0:
+            value = rng.choice(["1", "x", "loop_var", "ns.v", "'s'", "messages | length"])
+            out.append(f"{{{{{lv} {value} {rv}}}}}")
+        elif kind == 1:
+            out.append(f"{{#{l} comment {r}#}}")
+        elif kind == 2:
+            out.append(f"{{%{l} set x = {rng.randint(0, 9)} {r}%}}")
+        elif kind == 3:
+            out.append(f"{{%{l} set ns.v = ns.v + 1 {r}%}}")
+        elif kind == 4:
+            out.append(f"{{%{l} if {rng.choice(['true', 'false', 'x', 'loop_var'])} {r}%}}{random_template(rng, depth + 1)}"
+                       f"{{%{rng.choice(['', '-', '+'])} else {rng.choice(['', '-', '+'])}%}}{random_template(rng, depth + 1)}"
+                       f"{{%{rng.choice(['', '-', '+'])} endif {rng.choice(['', '-', '+'])}%}}")
+        elif kind == 5:
+            out.append(f"{{%{l} for loop_var in [1, 2] {r}%}}{random_template(rng, depth + 1)}"
+                       f"{{%{rng.choice(['', '-', '+'])} endfor {rng.choice(['', '-', '+'])}%}}")
+        elif kind == 6:
+            out.append(f"{{%{l} macro m() {r}%}}{random_template(rng, depth + 1)}{{%- endmacro %}}{{{{ m() }}}}")
+        else:
+            out.append(f"{{%{l} raw {r}%}}{rng.choice(TEXTS)}{{{{ raw }}}}{rng.choice(TEXTS)}"
+                       f"{{%{rng.choice(['', '-'])} endraw {rng.choice(['', '-'])}%}}")
+    out.append(rng.choice(TEXTS))
+    return "".join(out)
+
+
 class Timeout(Exception):
     pass
 
@@ -90,6 +126,8 @@ def main():
     for _ in range(count):
         if mode == "expr":
             src = "{{ " + random_expr(rng) + " }}"
+        elif mode == "ws":
+            src = "{% set ns = namespace(v=0) %}" + random_template(rng)
         else:
             src = mutate(rng, open(os.path.join(tdir, rng.choice(names)), encoding="utf-8").read())
         ctx = rng.choice(gen.CASES)[1]  # one of the fixture conversations

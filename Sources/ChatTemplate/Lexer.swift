@@ -90,7 +90,8 @@ struct Lexer {
                 continue
             }
             let isBlock = opener == UInt8(ascii: "%")
-            if isBlock, let afterRaw = matchWord("raw", from: j) {
+            // `raw +%}` is not a raw block for the reference (it fails as an unknown tag).
+            if isBlock, let afterRaw = matchWord("raw", from: j), !afterRaw.plus {
                 try lexRaw(from: afterRaw, tagStart: tagStart)
                 continue
             }
@@ -158,21 +159,23 @@ struct Lexer {
 
     /// If `word` follows (after spaces) at `from` and closes its tag (`%}`, `-%}`, `+%}`), returns the
     /// offset just past the tag and whether it ended with `-`.
-    private func matchWord(_ word: String, from: Int) -> (end: Int, dash: Bool)? {
+    private func matchWord(_ word: String, from: Int) -> (end: Int, dash: Bool, plus: Bool)? {
         var k = from
         while k < src.count, Self.isSpace(src[k]) { k += 1 }
         let w = Array(word.utf8)
         guard k + w.count <= src.count, Array(src[k..<k + w.count]) == w else { return nil }
         k += w.count
         while k < src.count, Self.isSpace(src[k]) { k += 1 }
-        var dash = false
-        if k < src.count, src[k] == UInt8(ascii: "-") || src[k] == UInt8(ascii: "+") { dash = src[k] == UInt8(ascii: "-"); k += 1 }
+        var dash = false, plus = false
+        if k < src.count, src[k] == UInt8(ascii: "-") || src[k] == UInt8(ascii: "+") {
+            dash = src[k] == UInt8(ascii: "-"); plus = !dash; k += 1
+        }
         guard k + 1 < src.count, src[k] == UInt8(ascii: "%"), src[k + 1] == UInt8(ascii: "}") else { return nil }
-        return (k + 2, dash)
+        return (k + 2, dash, plus)
     }
 
     /// `{% raw %}…{% endraw %}`: the text between is emitted as is.
-    private mutating func lexRaw(from begin: (end: Int, dash: Bool), tagStart: Int) throws {
+    private mutating func lexRaw(from begin: (end: Int, dash: Bool, plus: Bool), tagStart: Int) throws {
         pos = begin.end
         if begin.dash { while pos < src.count, Self.isSpace(src[pos]) { pos += 1 } }
         var k = pos
@@ -191,7 +194,7 @@ struct Lexer {
                     }
                     emitText(text, at: pos)
                     pos = end.end
-                    finishTagEnd(dash: end.dash, plus: false, trim: true)
+                    finishTagEnd(dash: end.dash, plus: end.plus, trim: true)
                     return
                 }
             }
