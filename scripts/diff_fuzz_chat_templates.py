@@ -10,7 +10,7 @@ conventions as scripts/gen_chat_template_fixtures.py, and writes the cases to a 
 
 The Swift test requires the same output for every mutant jinja2 renders, and an error wherever jinja2 raises.
 """
-import importlib.util, json, os, random, signal, sys
+import copy, importlib.util, json, os, random, signal, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 spec = importlib.util.spec_from_file_location("gen", os.path.join(HERE, "gen_chat_template_fixtures.py"))
@@ -130,11 +130,12 @@ def main():
             src = "{% set ns = namespace(v=0) %}" + random_template(rng)
         else:
             src = mutate(rng, open(os.path.join(tdir, rng.choice(names)), encoding="utf-8").read())
-        ctx = rng.choice(gen.CASES)[1]  # one of the fixture conversations
+        ctx = copy.deepcopy(rng.choice(gen.CASES)[1])  # one of the fixture conversations
         case = {"template": src, "context": ctx}
         signal.alarm(2)
         try:
-            case["expected"] = gen.render(env, src, ctx)
+            # A copy: jinja2's `indent` does `s += "\n"`, which extends a list argument in place.
+            case["expected"] = gen.render(env, src, copy.deepcopy(ctx))
         except Timeout:
             continue
         except Exception as e:

@@ -8,7 +8,7 @@ Usage: scripts/gen_chat_template_fixtures.py TEMPLATES_DIR [MODEL.gguf ...]
                  (the project's fixtures use ~/.owl/models' SmolLM2-135M-Instruct.Q4_1; gemma-3-270m has none).
 Oracle only: jinja2 (pinned in scripts/test-requirements.txt); never on the product's path.
 """
-import json, os, sys, shutil
+import copy, json, os, sys, shutil
 from datetime import datetime
 import jinja2, jinja2.ext
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -240,7 +240,7 @@ def builtin_templates():
 
 
 def render(env, source, ctx):
-    full = dict(ctx)
+    full = copy.deepcopy(ctx)  # a template can extend a list argument in place (`indent` does `s += "\n"`)
     full.setdefault("tools", None)
     full.setdefault("documents", None)
     full["bos_token"], full["eos_token"] = BOS, EOS

@@ -163,8 +163,14 @@ extension Evaluator {
             }
             try checkBuild(out.utf8.count, at: off)
         }
-        // Leftover arguments are an error, except a mapping (Python allows `'text' % {}`).
-        if !args.isEmpty, !(args.count == 1 && { if case .dict = arg { return true }; return arg.isUndefined }()) {
+        // Leftover arguments are an error, except for a subscriptable non-tuple, which Python takes as a
+        // mapping (`'text' % {}`, `'text' % []`).
+        let mappingLike: Bool
+        switch arg {
+        case .dict, .array, .undefined: mappingLike = true
+        default: mappingLike = false
+        }
+        if !args.isEmpty, !(args.count == 1 && mappingLike) {
             throw fail("not all arguments converted during string formatting", at: off)
         }
         return out
