@@ -1,7 +1,7 @@
 /// Sandbox bounds for rendering templates from strangers.
 public struct TemplateLimits: Sendable, Equatable {
     /// Work steps for the whole render: one per loop iteration, per element a filter visits,
-    /// and per 256 bytes of string built.
+    /// and per 64 bytes of string built; a macro call costs 16.
     public var maxSteps: Int
     /// Nesting of macro calls (a macro calling itself counts each level).
     public var maxCallDepth: Int
