@@ -97,6 +97,16 @@ CASES = [
     ("reasoning", dict(messages=[U1, {"role": "assistant", "content": "Paris.", "reasoning_content": "Easy one."}, U2],
                        add_generation_prompt=True)),
     ("thinking_off", dict(messages=[SYS, U1], add_generation_prompt=True, enable_thinking=False)),
+    ("content_parts", dict(messages=[{"role": "user", "content": [{"type": "text", "text": "Describe"},
+                                                                  {"type": "text", "text": " this."}]}],
+                           add_generation_prompt=True)),
+    ("string_arguments", dict(messages=[
+        {"role": "user", "content": "Add 2 and 3"},
+        {"role": "assistant", "content": "", "tool_calls": [
+            {"id": "call_2", "type": "function", "function": {"name": "add", "arguments": "{\"a\": 2, \"b\": 3}"}}]},
+        {"role": "tool", "tool_call_id": "call_2", "name": "add", "content": "5"}], tools=TOOLS,
+        add_generation_prompt=True)),
+    ("assistant_last", dict(messages=[SYS, U1, A1], add_generation_prompt=False)),
 ]
 
 
