@@ -8,7 +8,7 @@ Usage: scripts/gen_chat_template_fixtures.py TEMPLATES_DIR [MODEL.gguf ...]
                  (the project's fixtures use ~/.owl/models' SmolLM2-135M-Instruct.Q4_1; gemma-3-270m has none).
 Oracle only: jinja2 (pinned in scripts/test-requirements.txt); never on the product's path.
 """
-import json, os, sys, shutil
+import copy, json, os, sys, shutil
 from datetime import datetime
 import jinja2, jinja2.ext
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -97,6 +97,16 @@ CASES = [
     ("reasoning", dict(messages=[U1, {"role": "assistant", "content": "Paris.", "reasoning_content": "Easy one."}, U2],
                        add_generation_prompt=True)),
     ("thinking_off", dict(messages=[SYS, U1], add_generation_prompt=True, enable_thinking=False)),
+    ("content_parts", dict(messages=[{"role": "user", "content": [{"type": "text", "text": "Describe"},
+                                                                  {"type": "text", "text": " this."}]}],
+                           add_generation_prompt=True)),
+    ("string_arguments", dict(messages=[
+        {"role": "user", "content": "Add 2 and 3"},
+        {"role": "assistant", "content": "", "tool_calls": [
+            {"id": "call_2", "type": "function", "function": {"name": "add", "arguments": "{\"a\": 2, \"b\": 3}"}}]},
+        {"role": "tool", "tool_call_id": "call_2", "name": "add", "content": "5"}], tools=TOOLS,
+        add_generation_prompt=True)),
+    ("assistant_last", dict(messages=[SYS, U1, A1], add_generation_prompt=False)),
 ]
 
 
@@ -240,7 +250,7 @@ def builtin_templates():
 
 
 def render(env, source, ctx):
-    full = dict(ctx)
+    full = copy.deepcopy(ctx)  # a template can extend a list argument in place (`indent` does `s += "\n"`)
     full.setdefault("tools", None)
     full.setdefault("documents", None)
     full["bos_token"], full["eos_token"] = BOS, EOS

@@ -45,6 +45,9 @@ struct MacroDef {
     let params: [(String, Expr?)]
     let body: [Node]
     let offset: Int
+    /// Whether the body mentions `varargs` / `kwargs`; otherwise extra arguments are an error.
+    var takesVarargs = false
+    var takesKwargs = false
 }
 
 indirect enum Node {

@@ -33,13 +33,13 @@ extension Evaluator {
             return .array(stride(from: start, to: stop, by: step).map(JV.int))
         case "dict":
             var d = JDict()
-            if let first = pos.first, case .dict(let src) = first { d = src }
+            if let first = pos.first { d = try mapping(first, at: off) }
             for (k, v) in kw { d[k] = v }
             try checkNesting(.dict(d), at: off)
             return .dict(d)
         case "namespace":
             let ns = NamespaceBox()
-            if let first = pos.first, case .dict(let src) = first { ns.attrs = src }
+            if let first = pos.first { ns.attrs = try mapping(first, at: off) }
             for (k, v) in kw { ns.attrs[k] = v }
             try checkNesting(.namespace(ns), at: off)
             return .namespace(ns)
@@ -51,6 +51,19 @@ extension Evaluator {
         default:
             throw fail("'\(name)' is undefined", at: off)
         }
+    }
+
+    /// Python `dict(x)`: a mapping, or pairs.
+    func mapping(_ v: JV, at off: Int) throws -> JDict {
+        if case .dict(let d) = v { return d }
+        if case .undefined(let u) = v { throw fail(u.hint, at: off) }
+        var d = JDict()
+        for item in try iterate(v, at: off) {
+            let pair = try iterate(item, at: off)
+            guard pair.count == 2 else { throw fail("dictionary update sequence element has length \(pair.count); 2 is required", at: off) }
+            d.set(key: pair[0].plain, pair[1])
+        }
+        return d
     }
 
     /// C `strftime` over the context clock (UTC when given, local time otherwise).

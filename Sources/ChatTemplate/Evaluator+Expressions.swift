@@ -251,6 +251,12 @@ extension Evaluator {
         }
         switch fn.kind {
         case .macro(let def, let defScope):
+            if !def.takesVarargs && args.count > def.params.count {
+                throw fail("macro '\(def.name)' takes not more than \(def.params.count) argument(s)", at: offset)
+            }
+            if !def.takesKwargs, let extra = kwargs.first(where: { k in k.0 != "caller" && !def.params.contains { $0.0 == k.0 } }) {
+                throw fail("macro '\(def.name)' takes no keyword argument '\(extra.0)'", at: offset)
+            }
             return try callMacro(def.name, def.params, def.body, defScope, args, kwargs, at: offset)
         case .caller(let params, let body, let defScope):
             return try callMacro("caller", params, body, defScope, args, kwargs, at: offset)

@@ -5,6 +5,8 @@ import Foundation
 /// a chat template never needs them). Sizes are checked before a repeat is built.
 extension Evaluator {
     func binary(_ op: String, _ a: JV, _ b: JV, at off: Int) throws -> JV {
+        // `str % x` is Python's formatting, which takes even an undefined value (as a mapping).
+        if op == "%", case .string(let fmt) = a.plain, b.isUndefined { return .string(try percentFormat(fmt, b, at: off)) }
         try requireDefined(a, at: off)
         try requireDefined(b, at: off)
         if op == "%", case .string(let fmt) = a.plain { return .string(try percentFormat(fmt, b, at: off)) }
@@ -62,11 +64,30 @@ extension Evaluator {
             return .double(x / y)
         case "//", "%":
             guard y != 0 else { throw fail("float modulo by zero", at: off) }
-            let q = (x / y).rounded(.down)
-            return .double(op == "//" ? q : x - q * y)
+            let (q, r) = Self.pythonFloatDivMod(x, y)
+            return .double(op == "//" ? q : r)
         case "**": return .double(pow(x, y))
         default: throw typeError
         }
+    }
+
+    /// CPython's float floor division and modulo (fmod-based, sign of the divisor).
+    static func pythonFloatDivMod(_ vx: Double, _ wx: Double) -> (Double, Double) {
+        var mod = fmod(vx, wx)
+        var div = (vx - mod) / wx
+        if mod != 0 {
+            if (wx < 0) != (mod < 0) { mod += wx; div -= 1 }
+        } else {
+            mod = wx.sign == .minus ? -0.0 : 0.0
+        }
+        var floordiv: Double
+        if div != 0 {
+            floordiv = div.rounded(.down)
+            if div - floordiv > 0.5 { floordiv += 1 }
+        } else {
+            floordiv = (vx / wx).sign == .minus ? -0.0 : 0.0
+        }
+        return (floordiv, mod)
     }
 
     /// markupsafe's `escape`: Markup stays as is, a plain string is HTML-escaped.
@@ -142,7 +163,16 @@ extension Evaluator {
             }
             try checkBuild(out.utf8.count, at: off)
         }
-        if !args.isEmpty, case .tuple = arg { throw fail("not all arguments converted during string formatting", at: off) }
+        // Leftover arguments are an error, except for a subscriptable non-tuple, which Python takes as a
+        // mapping (`'text' % {}`, `'text' % []`).
+        let mappingLike: Bool
+        switch arg {
+        case .dict, .array, .undefined: mappingLike = true
+        default: mappingLike = false
+        }
+        if !args.isEmpty, !(args.count == 1 && mappingLike) {
+            throw fail("not all arguments converted during string formatting", at: off)
+        }
         return out
     }
 }

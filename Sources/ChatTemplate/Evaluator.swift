@@ -35,7 +35,7 @@ final class Evaluator {
     }
 
     /// A macro call costs this many steps (a fresh scope and output buffer; fan-out recursion stays fast).
-    static let callCost = 8
+    static let callCost = 16
 
     /// Checks a string about to be built (`byteCount` UTF-8 bytes) against the size limit and charges for it.
     func checkBuild(_ byteCount: Int, at offset: Int) throws {
@@ -220,10 +220,12 @@ final class Evaluator {
         }
         // `loop.depth` counts recursive-loop levels only; nested plain loops are each at depth 1.
         let box = LoopBox(items: items, depth: 1)
+        // One scope per loop, emptied each iteration: assignments in the body do not carry over, as in the reference.
+        let s = Scope(parent: scope)
         for (n, item) in items.enumerated() {
             try charge(1, at: offset)
             box.index0 = n
-            let s = Scope(parent: scope)
+            if !s.vars.isEmpty { s.vars.removeAll(keepingCapacity: true) }
             try assign(target, item, s, at: offset)
             s.vars["loop"] = .loop(box)
             if try exec(body, s, &out) == .breakLoop { break }

@@ -12,6 +12,10 @@ struct Args {
 /// Jinja's built-in filters plus Hugging Face's `tojson`.
 extension Evaluator {
     func applyFilter(_ name: String, _ value: JV, _ rawPos: [JV], _ rawKw: [(String, JV)], _ scope: Scope, at off: Int) throws -> JV {
+        guard Signatures.filters[name] != nil else { throw fail("no filter named '\(name)'", at: off) }
+        if let problem = Signatures.check(filter: name, positional: rawPos.count, keywords: rawKw.map(\.0)) {
+            throw fail(problem, at: off)
+        }
         switch name {
         case "safe": if case .markup = value { return value }; return .markup(value.pyStr)
         case "e", "escape": if case .markup = value { return value }; return .markup(Methods.htmlEscape(value.pyStr))
@@ -32,9 +36,9 @@ extension Evaluator {
         switch name {
         case "tojson":
             var d = JSONDumper()
-            d.ensureASCII = a.bool(1, "ensure_ascii", false)
-            d.sortKeys = a.bool(4, "sort_keys", false)
-            if let ind = a.get(0, "indent"), !ind.isNone {
+            d.ensureASCII = a.bool(0, "ensure_ascii", false)
+            d.sortKeys = a.bool(3, "sort_keys", false)
+            if let ind = a.get(1, "indent"), !ind.isNone {
                 if case .string(let s) = ind { d.indent = s } else if let n = ind.asInt { d.indent = String(repeating: " ", count: max(0, n)) }
                 d.itemSeparator = ","
             }
@@ -60,17 +64,18 @@ extension Evaluator {
             default: throw fail("object of type '\(v.typeName)' has no len()", at: off)
             }
         case "trim":
-            let s = try str(v)
+            let s = try str(value)
             if let chars = a.get(0, "chars"), !chars.isNone { return .string(Methods.strip(s, chars.pyStr, left: true, right: true)) }
             return .string(Methods.strip(s, nil, left: true, right: true))
-        case "upper": return .string(try str(v).uppercased())
-        case "lower": return .string(try str(v).lowercased())
-        case "capitalize": return .string(Methods.capitalize(try str(v)))
-        case "title": return .string(Methods.jinjaTitle(try str(v)))
-        case "string": return .string(try str(v))
+        case "upper": return .string(try str(value).uppercased())
+        case "lower": return .string(try str(value).lowercased())
+        case "capitalize": return .string(Methods.capitalize(try str(value)))
+        case "title": return .string(Methods.jinjaTitle(try str(value)))
+        case "string": return .string(try str(value))
         case "int":
             let def = a.get(0, "default") ?? .int(0)
             switch v {
+            case .undefined(let u): throw fail(u.hint, at: off)
             case .int, .bool: return .int(v.asInt ?? 0)
             case .double(let d): return d.isFinite && abs(d) < 9e18 ? .int(Int(d.rounded(.towardZero))) : def
             case .string(let s):
@@ -83,6 +88,7 @@ extension Evaluator {
             }
         case "float":
             let def = a.get(0, "default") ?? .double(0)
+            try requireDefined(v, at: off)
             if let d = v.asNumber { return .double(d) }
             if case .string(let s) = v, let d = Double(Methods.strip(s, nil, left: true, right: true)) { return .double(d) }
             return def
@@ -101,6 +107,7 @@ extension Evaluator {
             for _ in 0..<min(max(p, 0), 15) { scale *= 10 }
             let x = d * scale
             let r: Double = method == "ceil" ? x.rounded(.up) : method == "floor" ? x.rounded(.down) : x.rounded(.toNearestOrEven)
+            if method == "common", let i = v.asInt { return .int(i) }  // Python: round(int) stays an int
             return .double(r / scale)
         case "list": return .array(try list(v))
         case "first":
@@ -125,7 +132,7 @@ extension Evaluator {
             }
             return .string(out)
         case "replace":
-            let s = try str(v), old = try str(a.get(0, "old") ?? .string("")), new = try str(a.get(1, "new") ?? .string(""))
+            let s = try str(value), old = try str(a.get(0, "old") ?? .string("")), new = try str(a.get(1, "new") ?? .string(""))
             let count = a.get(2, "count")?.asInt ?? -1
             let r = try Methods.replace(s, old, new, count: count, check: { try self.checkBuild($0, at: off) })
             return .string(r)
@@ -210,7 +217,8 @@ extension Evaluator {
             }
             return .generator(out)
         case "indent":
-            let s = try str(v)
+            guard value.isStringLike else { throw fail("indent: a string is required, not '\(value.typeName)'", at: off) }
+            let s = try str(value)
             var pad = "    "
             if let w = a.get(0, "width") { if case .string(let p) = w { pad = p } else { pad = String(repeating: " ", count: max(0, w.asInt ?? 4)) } }
             let first = a.bool(1, "first", false), blank = a.bool(2, "blank", false)
@@ -222,11 +230,18 @@ extension Evaluator {
             try checkBuild(out.utf8.count, at: off)
             return .string(out)
         case "center":
-            let s = try str(v)
+            let s = try str(value)
             let w = a.get(0, "width")?.asInt ?? 80
             return .string(Methods.center(s, w))
         case "wordcount":
-            return .int(try str(v).split(whereSeparator: { $0.isWhitespace }).count)
+            // Runs of word characters, like the reference's `\w+`.
+            var words = 0, inWord = false
+            for u in try str(value).unicodeScalars {
+                let isWord = u == "_" || u.properties.isAlphabetic || u.properties.numericType != nil
+                if isWord && !inWord { words += 1 }
+                inWord = isWord
+            }
+            return .int(words)
         case "batch":
             let items = try list(v)
             let n = max(1, a.get(0, "linecount")?.asInt ?? 1)
@@ -240,7 +255,7 @@ extension Evaluator {
             try checkNesting(.array(out), at: off)
             return .array(out)
         case "format":
-            return .string(try percentFormat(try str(v), .tuple(pos), at: off))
+            return .string(try percentFormat(try str(value), .tuple(pos), at: off))
         case "attr":
             return try getAttr(v, try str(a.get(0, "name") ?? .string("")), at: off)
         case "pprint": return .string(v.pyRepr)

@@ -2,6 +2,10 @@
 extension Evaluator {
     func applyTest(_ name: String, _ value: JV, _ rawArgs: [JV], _ scope: Scope, at off: Int) throws -> Bool {
         let v = value.plain, args = rawArgs.map(\.plain)
+        if Signatures.tests.contains(name) {
+            let want = Signatures.unaryTests.contains(name) ? 1 : 0
+            if args.count != want { throw fail("test '\(name)' takes \(want) argument\(want == 1 ? "" : "s") but \(args.count) were given", at: off) }
+        }
         func arg() throws -> JV {
             guard let x = args.first else { throw fail("test '\(name)' needs an argument", at: off) }
             return x
@@ -20,12 +24,12 @@ extension Evaluator {
         case "mapping": if case .dict = v { return true }; return false
         case "iterable":
             switch v {
-            case .string, .array, .dict, .undefined: return true
+            case .string, .array, .dict, .undefined, .generator: return true
             default: return false
             }
         case "sequence":
             switch v {
-            case .string, .array, .dict: return true
+            case .string, .array, .dict, .undefined: return true
             default: return false
             }
         case "callable": if case .function = v { return true }; return false
@@ -36,16 +40,14 @@ extension Evaluator {
         case "gt", "greaterthan", ">": return try compare(">", v, try arg(), at: off)
         case "ge", ">=": return try compare(">=", v, try arg(), at: off)
         case "in": return try contains(try arg(), v, at: off)
-        case "odd", "even", "divisibleby":
-            guard let i = v.asInt else { throw fail("test '\(name)' needs an integer, got '\(v.typeName)'", at: off) }
-            if name == "odd" { return i % 2 != 0 }
-            if name == "even" { return i % 2 == 0 }
-            guard let d = try arg().asInt, d != 0 else { throw fail("divisibleby needs a non-zero integer", at: off) }
-            return i % d == 0
+        case "odd": return pyEqual(try binary("%", v, .int(2), at: off), .int(1))
+        case "even": return pyEqual(try binary("%", v, .int(2), at: off), .int(0))
+        case "divisibleby": return pyEqual(try binary("%", v, try arg(), at: off), .int(0))
         case "lower": if case .string(let s) = v { return s == s.lowercased() }; return false
         case "upper": if case .string(let s) = v { return s == s.uppercased() }; return false
         case "escaped": return false
-        case "filter", "test": return false
+        case "filter": if case .string(let s) = v { return Signatures.filters[s] != nil }; return false
+        case "test": if case .string(let s) = v { return Signatures.tests.contains(s) }; return false
         default: throw fail("no test named '\(name)'", at: off)
         }
     }

@@ -90,7 +90,8 @@ struct Lexer {
                 continue
             }
             let isBlock = opener == UInt8(ascii: "%")
-            if isBlock, let afterRaw = matchWord("raw", from: j) {
+            // `raw +%}` is not a raw block for the reference (it fails as an unknown tag).
+            if isBlock, let afterRaw = matchWord("raw", from: j), !afterRaw.plus {
                 try lexRaw(from: afterRaw, tagStart: tagStart)
                 continue
             }
@@ -120,7 +121,7 @@ struct Lexer {
             // Tag end: `%}` / `}}`, optionally `-%}` / `+%}`.
             var k = pos
             var dash = false, plus = false
-            if c == UInt8(ascii: "-") || c == UInt8(ascii: "+"), k + 2 < src.count, src[k + 1] == close,
+            if c == UInt8(ascii: "-") || (c == UInt8(ascii: "+") && isBlock), k + 2 < src.count, src[k + 1] == close,
                src[k + 2] == UInt8(ascii: "}") {
                 dash = c == UInt8(ascii: "-"); plus = c == UInt8(ascii: "+"); k += 1
             }
@@ -136,9 +137,10 @@ struct Lexer {
                 tokens.append(Token(kind: .string(try lexString(quote: c)), offset: start))
             } else if c >= 0x30 && c <= 0x39 {
                 tokens.append(Token(kind: lexNumber(), offset: start))
-            } else if c == UInt8(ascii: "_") || (c | 0x20 >= 0x61 && c | 0x20 <= 0x7A) || c >= 0x80 {
-                while pos < src.count, src[pos] == UInt8(ascii: "_") || (src[pos] | 0x20 >= 0x61 && src[pos] | 0x20 <= 0x7A)
-                    || (src[pos] >= 0x30 && src[pos] <= 0x39) || src[pos] >= 0x80 { pos += 1 }
+            } else if let first = scalar(at: pos), first.scalar == "_" || first.scalar.properties.isXIDStart {
+                // Python identifiers: XID_Start then XID_Continue.
+                pos += first.length
+                while let next = scalar(at: pos), next.scalar.properties.isXIDContinue { pos += next.length }
                 tokens.append(Token(kind: .name(String(decoding: src[start..<pos], as: UTF8.self)), offset: start))
             } else {
                 let two = pos + 1 < src.count ? String(decoding: src[pos...pos + 1], as: UTF8.self) : ""
@@ -157,21 +159,23 @@ struct Lexer {
 
     /// If `word` follows (after spaces) at `from` and closes its tag (`%}`, `-%}`, `+%}`), returns the
     /// offset just past the tag and whether it ended with `-`.
-    private func matchWord(_ word: String, from: Int) -> (end: Int, dash: Bool)? {
+    private func matchWord(_ word: String, from: Int) -> (end: Int, dash: Bool, plus: Bool)? {
         var k = from
         while k < src.count, Self.isSpace(src[k]) { k += 1 }
         let w = Array(word.utf8)
         guard k + w.count <= src.count, Array(src[k..<k + w.count]) == w else { return nil }
         k += w.count
         while k < src.count, Self.isSpace(src[k]) { k += 1 }
-        var dash = false
-        if k < src.count, src[k] == UInt8(ascii: "-") || src[k] == UInt8(ascii: "+") { dash = src[k] == UInt8(ascii: "-"); k += 1 }
+        var dash = false, plus = false
+        if k < src.count, src[k] == UInt8(ascii: "-") || src[k] == UInt8(ascii: "+") {
+            dash = src[k] == UInt8(ascii: "-"); plus = !dash; k += 1
+        }
         guard k + 1 < src.count, src[k] == UInt8(ascii: "%"), src[k + 1] == UInt8(ascii: "}") else { return nil }
-        return (k + 2, dash)
+        return (k + 2, dash, plus)
     }
 
     /// `{% raw %}…{% endraw %}`: the text between is emitted as is.
-    private mutating func lexRaw(from begin: (end: Int, dash: Bool), tagStart: Int) throws {
+    private mutating func lexRaw(from begin: (end: Int, dash: Bool, plus: Bool), tagStart: Int) throws {
         pos = begin.end
         if begin.dash { while pos < src.count, Self.isSpace(src[pos]) { pos += 1 } }
         var k = pos
@@ -190,13 +194,25 @@ struct Lexer {
                     }
                     emitText(text, at: pos)
                     pos = end.end
-                    finishTagEnd(dash: end.dash, plus: false, trim: true)
+                    finishTagEnd(dash: end.dash, plus: end.plus, trim: true)
                     return
                 }
             }
             k += 1
         }
         throw syntaxError("missing '{% endraw %}' for this raw block", at: tagStart)
+    }
+
+    /// The Unicode scalar starting at byte `i`, and its UTF-8 length.
+    private func scalar(at i: Int) -> (scalar: Unicode.Scalar, length: Int)? {
+        guard i < src.count else { return nil }
+        let b = src[i]
+        let n = b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1
+        guard i + n <= src.count else { return nil }
+        var it = src[i..<i + n].makeIterator()
+        var decoder = UTF8()
+        if case .scalarValue(let s) = decoder.decode(&it) { return (s, n) }
+        return nil
     }
 
     private mutating func finishTagEnd(dash: Bool, plus: Bool, trim: Bool) {

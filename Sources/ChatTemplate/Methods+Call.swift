@@ -134,8 +134,12 @@ extension Evaluator {
         while let c = it.popFirst() {
             if c == "{" {
                 if it.first == "{" { it.removeFirst(); out += "{"; continue }
-                var field = ""
-                while let d = it.popFirst(), d != "}" { field.unicodeScalars.append(d) }
+                var field = "", closed = false
+                while let d = it.popFirst() {
+                    if d == "}" { closed = true; break }
+                    field.unicodeScalars.append(d)
+                }
+                if !closed { throw fail("Single '{' encountered in format string", at: off) }
                 if field.contains(":") || field.contains("!") { throw fail("format specs in str.format are not supported: '{\(field)}'", at: off) }
                 let v: JV?
                 if field.isEmpty { v = auto < a.pos.count ? a.pos[auto] : nil; auto += 1 }
@@ -144,7 +148,8 @@ extension Evaluator {
                 guard let v else { throw fail("str.format: no argument for '{\(field)}'", at: off) }
                 out += v.pyStr
             } else if c == "}" {
-                if it.first == "}" { it.removeFirst() }
+                guard it.first == "}" else { throw fail("Single '}' encountered in format string", at: off) }
+                it.removeFirst()
                 out += "}"
             } else { out.unicodeScalars.append(c) }
         }

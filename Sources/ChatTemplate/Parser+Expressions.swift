@@ -16,6 +16,12 @@ extension Parser {
         guard depth <= Parser.maxDepth else { throw error("expression nested too deeply (more than \(Parser.maxDepth) levels)") }
     }
 
+    /// An unknown filter or test outside an `if`: an error now, or once the expression proves not to be an inline if.
+    mutating func unknown(_ msg: String, at off: Int) throws {
+        if !tentative { throw error(msg, at: off) }
+        if pendingUnknown == nil { pendingUnknown = (msg, off) }
+    }
+
     /// An expression, or several separated by commas (a tuple, represented as a list).
     mutating func parseTuple(allowTernary: Bool = true) throws -> Expr {
         let off = current.offset
@@ -33,7 +39,24 @@ extension Parser {
     mutating func parseExpr() throws -> Expr {
         try nest { p in
             let off = p.current.offset
+            // An inline if makes its whole expression "soft"; that is only known after its first part, so
+            // unknown names seen before are held until then.
+            let outermost = !p.soft && !p.tentative
+            if outermost { p.tentative = true; p.pendingUnknown = nil }
+            defer { if outermost { p.tentative = false } }
+            let pendingBefore = p.pendingUnknown
             var e = try p.parseOr()
+            if outermost && !p.isName("if"), let (msg, at) = p.pendingUnknown { throw p.error(msg, at: at) }
+            if p.isName("if") && p.tentative {
+                // A nested inline if is soft too: forget what it recorded.
+                defer { p.pendingUnknown = pendingBefore }
+                while p.skipName("if") {
+                    let cond = try p.parseOr()
+                    let other: Expr? = p.skipName("else") ? try p.parseExpr() : nil
+                    e = .ternary(cond: cond, then: e, else: other, off)
+                }
+                return e
+            }
             while p.skipName("if") {
                 let cond = try p.parseOr()
                 let other: Expr? = p.skipName("else") ? try p.parseExpr() : nil
@@ -149,7 +172,9 @@ extension Parser {
             case "true", "True": return .literal(.bool(true), off)
             case "false", "False": return .literal(.bool(false), off)
             case "none", "None": return .literal(.none, off)
-            default: return .name(n, off)
+            default:
+                if !macroNames.isEmpty { macroNames[macroNames.count - 1].insert(n) }
+                return .name(n, off)
             }
         case .string(var s):
             advance()
@@ -213,7 +238,16 @@ extension Parser {
     mutating func parseSubscript(_ base: Expr, _ off: Int) throws -> Expr {
         var parts: [Expr?] = [nil]
         var isSlice = false
-        if !isOp(":") { parts[0] = try parseExpr() }
+        if !isOp(":") {
+            let first = try parseExpr()
+            if isOp(",") {
+                var items = [first]
+                while skipOp(",") { if isOp("]") { break }; items.append(try parseExpr()) }
+                try expectOp("]")
+                return .subscriptIndex(base, .tuple(items, first.offset), off)
+            }
+            parts[0] = first
+        }
         while skipOp(":") {
             isSlice = true
             if isOp(":") || isOp("]") { parts.append(nil) } else { parts.append(try parseExpr()) }
@@ -258,6 +292,7 @@ extension Parser {
                 while skipOp(".") { name += "." + (try expectName()) }
                 var args: [Expr] = [], kwargs: [(String, Expr)] = []
                 if isOp("(") { (args, kwargs) = try parseCallArgs() }
+                if !soft && Signatures.filters[name] == nil { try unknown("no filter named '\(name)'", at: off) }
                 e = .filter(e, name, args, kwargs, off)
             } else if skipName("is") {
                 let negated = skipName("not")
@@ -276,6 +311,7 @@ extension Parser {
                     }
                     if takesArg { args = [try parsePostfix(try parsePrimary())] }
                 }
+                if !soft && !Signatures.tests.contains(name) { try unknown("no test named '\(name)'", at: off) }
                 e = .test(e, name, args, negated: negated, off)
             } else if isOp("(") {
                 let (args, kwargs) = try parseCallArgs()

@@ -6,6 +6,12 @@ struct Parser {
     var i = 0
     var depth = 0
     var loopDepth = 0
+    /// Inside an `if` (or an inline if): unknown filters/tests are only errors when reached, as in the reference.
+    var soft = false
+    var tentative = false
+    /// Names read in the innermost macro body being parsed (to learn whether it uses varargs/kwargs).
+    var macroNames: [Set<String>] = []
+    var pendingUnknown: (String, Int)? = nil
     static let maxDepth = 256
 
     init(tokens: [Token], src: [UInt8]) {
@@ -104,15 +110,19 @@ struct Parser {
         advance()
         switch tag {
         case "if":
+            let wasSoft = soft
+            soft = true
+            defer { soft = wasSoft }
             var branches: [(Expr, [Node])] = []
-            var cond = try parseExpr()
+            // As in the reference, an `if` test cannot itself be an inline if.
+            var cond = try parseTuple(allowTernary: false)
             while true {
-                try expectBlockEnd()
+                try expectBodyStart()
                 let (body, end) = try parseBody(until: ["elif", "else", "endif"])
                 branches.append((cond, body))
-                if end == "elif" { cond = try parseExpr(); continue }
+                if end == "elif" { cond = try parseTuple(allowTernary: false); continue }
                 if end == "else" {
-                    try expectBlockEnd()
+                    try expectBodyStart()
                     let (elseBody, _) = try parseBody(until: ["endif"])
                     try expectBlockEnd()
                     return .ifBlock(branches, elseBody)
@@ -127,13 +137,16 @@ struct Parser {
             var filter: Expr? = nil
             if skipName("if") { filter = try parseExpr() }
             if isName("recursive") { throw error("recursive for loops are not supported") }
-            try expectBlockEnd()
+            try expectBodyStart()
             loopDepth += 1
+            let wasSoft = soft
+            soft = false
             let (body, end) = try parseBody(until: ["else", "endfor"])
+            soft = wasSoft
             loopDepth -= 1
             var elseBody: [Node]? = nil
             if end == "else" {
-                try expectBlockEnd()
+                try expectBodyStart()
                 elseBody = try parseBody(until: ["endfor"]).0
             }
             try expectBlockEnd()
@@ -146,36 +159,41 @@ struct Parser {
                 return .set(target, e, start)
             }
             let filters = try parseFilterChain()
-            try expectBlockEnd()
+            try expectBodyStart()
             let (body, _) = try parseBody(until: ["endset"])
             try expectBlockEnd()
             return .setBlock(target, body, filters: filters, start)
         case "macro":
             let name = try expectName()
             let params = try parseParams()
-            try expectBlockEnd()
-            let saved = loopDepth
+            try expectBodyStart()
+            let saved = loopDepth, wasSoft = soft
             loopDepth = 0
+            soft = false
+            macroNames.append([])
             let (body, _) = try parseBody(until: ["endmacro"])
+            let used = macroNames.removeLast()
             loopDepth = saved
+            soft = wasSoft
             try expectBlockEnd()
-            return .macro(MacroDef(name: name, params: params, body: body, offset: start))
+            return .macro(MacroDef(name: name, params: params, body: body, offset: start,
+                                   takesVarargs: used.contains("varargs"), takesKwargs: used.contains("kwargs")))
         case "call":
             let params = isOp("(") ? try parseParams() : []
             let call = try parseExpr()
             guard case .call = call else { throw error("expected a macro call after 'call'", at: call.offset) }
-            try expectBlockEnd()
+            try expectBodyStart()
             let (body, _) = try parseBody(until: ["endcall"])
             try expectBlockEnd()
             return .callBlock(call: call, params: params, body: body, offset: start)
         case "filter":
             let filters = try parseFilterChain(leadingPipe: false)
-            try expectBlockEnd()
+            try expectBodyStart()
             let (body, _) = try parseBody(until: ["endfilter"])
             try expectBlockEnd()
             return .filterBlock(filters: filters, body: body)
         case "generation":
-            try expectBlockEnd()
+            try expectBodyStart()
             let (body, _) = try parseBody(until: ["endgeneration"])
             try expectBlockEnd()
             return .filterBlock(filters: [], body: body)
@@ -187,7 +205,7 @@ struct Parser {
                 try expectOp("=")
                 assigns.append((n, try parseExpr()))
             }
-            try expectBlockEnd()
+            try expectBodyStart()
             let (body, _) = try parseBody(until: ["endwith"])
             try expectBlockEnd()
             return .with(assigns, body)
@@ -200,6 +218,12 @@ struct Parser {
         default:
             throw error("unknown tag '\(tag)'", at: start)
         }
+    }
+
+    /// The end of a statement that opens a body; a Python-style `:` may come first, as the reference allows.
+    mutating func expectBodyStart() throws {
+        _ = skipOp(":")
+        try expectBlockEnd()
     }
 
     var isBlockEnd: Bool { if case .blockEnd = currentKind { return true }; return false }

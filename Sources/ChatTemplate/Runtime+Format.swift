@@ -31,7 +31,7 @@ extension JV {
             out += close
         }
         switch self {
-        case .undefined: break
+        case .undefined: out += "Undefined"
         case .none: out += "None"
         case .bool(let b): out += b ? "True" : "False"
         case .int(let i): out += String(i)

@@ -76,8 +76,9 @@ extension Value {
         return nil
     }
 
-    /// Converts Foundation-free Swift values: String, Int, Double, Bool, arrays and `[String: Any]`
-    /// (unordered: keys are sorted so the result is deterministic), nil/NSNull-like `Optional.none` → null.
+    /// Converts plain Swift values: String, Int, Double, Bool, arrays and `[String: Any]` (unordered: keys
+    /// are sorted so the result is deterministic), `nil` → null. Returns nil for anything else.
+    /// For JSON text use `Value(json:)`, which keeps key order and number/bool types exactly.
     public init?(any: Any?) {
         guard let any else { self = .null; return }
         switch any {

@@ -18,6 +18,22 @@ final class FixtureTests: XCTestCase {
         let error: String?
     }
 
+    /// The generator's render variables (`messages`, `tools`, `add_generation_prompt`, extras) as a context.
+    static func context(_ ctx: OrderedObject, bos: String, eos: String) -> TemplateContext {
+        var extra = OrderedObject()
+        var messages: [Value] = [], tools: [Value]? = nil, agp = false
+        for (k, v) in ctx.pairs {
+            switch k {
+            case "messages": if case .array(let m) = v { messages = m }
+            case "tools": if case .array(let t) = v { tools = t }
+            case "add_generation_prompt": agp = v == .bool(true)
+            default: extra[k] = v
+            }
+        }
+        return TemplateContext(messageValues: messages, tools: tools, addGenerationPrompt: agp,
+                               bosToken: bos, eosToken: eos, extra: extra, now: now)
+    }
+
     static func loadCases() throws -> [Case] {
         let dir = fixtures.appendingPathComponent("cases")
         var out: [Case] = []
@@ -30,18 +46,7 @@ final class FixtureTests: XCTestCase {
             }
             for c in cases {
                 guard case .object(let ctx)? = c["context"], case .string(let name)? = c["name"] else { continue }
-                var extra = OrderedObject()
-                var messages: [Value] = [], tools: [Value]? = nil, agp = false
-                for (k, v) in ctx.pairs {
-                    switch k {
-                    case "messages": if case .array(let m) = v { messages = m }
-                    case "tools": if case .array(let t) = v { tools = t }
-                    case "add_generation_prompt": agp = v == .bool(true)
-                    default: extra[k] = v
-                    }
-                }
-                let context = TemplateContext(messageValues: messages, tools: tools, addGenerationPrompt: agp,
-                                              bosToken: bos, eosToken: eos, extra: extra, now: now)
+                let context = Self.context(ctx, bos: bos, eos: eos)
                 out.append(Case(template: template, name: name, context: context,
                                 expected: c["expected"]?.stringValue, error: c["error"]?.stringValue))
             }

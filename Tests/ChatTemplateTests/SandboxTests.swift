@@ -38,7 +38,8 @@ final class SandboxTests: XCTestCase {
             }
             let seconds = Date().timeIntervalSince(start)
             report.append(String(format: "%-24@ %7.1f ms  %@", name as NSString, seconds * 1000, outcome))
-            XCTAssertLessThan(seconds, 0.5, "\(name) took \(seconds) s")
+            // Typically 0-150 ms each on one core; the bound leaves room for a loaded CI machine.
+            XCTAssertLessThan(seconds, 1.0, "\(name) took \(seconds) s")
             XCTAssertFalse(outcome.hasPrefix("rendered"), "\(name) should have been stopped")
         }
         print("hostile templates:\n" + report.joined(separator: "\n"))
