@@ -51,7 +51,7 @@ public final class LoadedModel: @unchecked Sendable {
     /// - Throws: `EngineError.noChatTemplate` when there is no template and none was named; `TemplateError`.
     public func chatPrompt(_ messages: [ChatMessage], templateName: String? = nil, addGenerationPrompt: Bool = true) throws -> [Int32] {
         let text = try renderChat(messages, templateName: templateName, addGenerationPrompt: addGenerationPrompt)
-        let startsWithBOS = !bosText.isEmpty && text.hasPrefix(bosText)
+        let startsWithBOS = ChatTemplate.renderedStartsWithBOS(text, bosToken: bosText)
         var ids = tokenizer.encode(text, addSpecial: !startsWithBOS, parseSpecial: true)
         // A template that writes EOS at the very end (some do after the last turn) keeps it; adding EOS
         // automatically would end the conversation, so drop one the tokenizer appended itself.
