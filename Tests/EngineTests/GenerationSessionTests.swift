@@ -77,3 +77,40 @@ final class GenerationSessionTests: XCTestCase {
         XCTAssertLessThanOrEqual(full.tokens.count + 4, 25)
     }
 }
+
+/// The async-stream face of the session.
+final class GenerationStreamTests: XCTestCase {
+    func testStreamDeliversTokensThenFinishes() async throws {
+        guard let m = GenerationSessionTests.loaded else { throw XCTSkip("run `make models`") }
+        var options = GenerationOptions()
+        options.maxTokens = 6
+        var texts: [String] = []
+        var finished: GenerationResult?
+        for try await event in m.makeSession(contextLength: 256).stream(prompt: m.rawPrompt("The capital of France is"), options: options, sampler: try m.makeSampler(.greedy)) {
+            switch event {
+            case .token(let t): texts.append(t.text)
+            case .finished(let r): finished = r
+            }
+        }
+        XCTAssertEqual(texts.joined(), " Paris.\n\nThe United")
+        XCTAssertEqual(finished?.tokens, [7042, 30, 198, 198, 504, 1797])
+    }
+
+    func testCancelStopsTheStream() async throws {
+        guard let m = GenerationSessionTests.loaded else { throw XCTSkip("run `make models`") }
+        var options = GenerationOptions()
+        options.maxTokens = 200
+        let handle = GenerationHandle()
+        var count = 0
+        var reason: FinishReason?
+        for try await event in m.makeSession(contextLength: 512).stream(prompt: m.rawPrompt("Once upon a time"), options: options,
+                                                                        sampler: try m.makeSampler(.greedy), handle: handle) {
+            switch event {
+            case .token: count += 1; if count == 2 { handle.cancel() }
+            case .finished(let r): reason = r.finishReason
+            }
+        }
+        XCTAssertEqual(reason, .cancelled)
+        XCTAssertLessThan(count, 5)
+    }
+}
