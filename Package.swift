@@ -28,10 +28,16 @@ let package = Package(
         .target(name: "Checkpoint", dependencies: ["Digest", "Support"], swiftSettings: optimized),
         // Numeric kernels: dequantization (scalar references), later SIMD matvec/matmul.
         .target(name: "Kernels", dependencies: ["Checkpoint"], swiftSettings: optimized),
+        // Pure policy: licenses and their terms, policy decisions, acknowledgments, AI BOMs, chat-template scan.
+        .target(name: "Governance", dependencies: ["Support"]),
+        // The model store: manifests, content-addressed blobs, import/pull (zip, HTTP), integrity, the policy gate.
+        .target(name: "Store", dependencies: ["Checkpoint", "Digest", "Governance", "Support", "CZlib"]),
         // The command line: thin commands over the modules.
-        .executableTarget(name: "owl", dependencies: ["Checkpoint", "Kernels", "Digest", "Support"]),
+        .executableTarget(name: "owl", dependencies: ["Checkpoint", "Kernels", "Digest", "Support", "Governance", "Store"]),
 
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Kernels", "Digest"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Checkpoint"]),
+        .testTarget(name: "GovernanceTests", dependencies: ["Governance", "Support"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Governance", "Checkpoint", "Digest", "Support"]),
     ]
 )
