@@ -33,10 +33,12 @@ public struct ModelFacts: Sendable {
     /// - Parameters:
     ///   - model: a store model or a path the user gave.
     ///   - manifest: the store manifest, when the model is in the store.
-    public static func read(_ model: ResolvedModel, manifest: Manifest?) throws -> ModelFacts {
+    ///   - name: the name to report (default: the model's name as resolved).
+    ///   - catalogLicense: the catalog's stated license, for a catalog model read from a staging folder.
+    public static func read(_ model: ResolvedModel, manifest: Manifest?, name: String? = nil, catalogLicense: String? = nil) throws -> ModelFacts {
         var evidence: [LicenseEvidence] = []
         var bases: [BaseModelInfo] = []
-        var facts = ModelFacts(name: model.name, format: model.format, path: model.path,
+        var facts = ModelFacts(name: name ?? model.name, format: model.format, path: model.path,
                                folder: model.format == .gguf ? (model.path as NSString).deletingLastPathComponent : model.path,
                                manifest: manifest, datasets: [],
                                license: LicenseResolver.resolve(evidence: []), sha256: manifest?.weights?.sha256)
@@ -97,7 +99,9 @@ public struct ModelFacts: Sendable {
                 evidence.append(LicenseEvidence(source: .file, location: rel, value: id))
             }
         }
-        if let entry = model.catalog ?? (manifest != nil ? Catalog.entry(named: model.name) : nil) {
+        if let catalogLicense {
+            evidence.append(LicenseEvidence(source: .catalog, location: "catalog:\(facts.name)", value: catalogLicense))
+        } else if let entry = model.catalog ?? (manifest != nil ? Catalog.entry(named: model.name) : nil) {
             evidence.append(LicenseEvidence(source: .catalog, location: "catalog:\(entry.name)", value: entry.license))
         }
         facts.license = LicenseResolver.resolve(evidence: evidence, textFiles: textFiles, baseModels: bases)
