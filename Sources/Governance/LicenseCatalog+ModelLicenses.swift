@@ -1,6 +1,6 @@
 /// Model publishers' own licenses. Each entry summarizes the published terms; `url` is where the text is.
 extension LicenseCatalog {
-    static let llamaAUP = "Follow Meta's Acceptable Use Policy for Llama (no illegal or harmful use, no weapons, no critical-infrastructure attacks, no disinformation or impersonation, no undisclosed AI interaction where disclosure is required)."
+    static let llamaAUP = "Uses that Meta's Acceptable Use Policy forbids: illegal or harmful use, weapons, attacks on critical infrastructure, disinformation or impersonation, and hiding from users that they are dealing with an AI where disclosure is required."
     static let llamaThreshold = "A separate license from Meta is needed if your products had more than 700 million monthly active users on the model's release date."
 
     static func llama3Family(_ id: String, _ name: String, version: String, url: String, policy: String, extra: [String] = [], aliases: [String]) -> LicenseTerms {
@@ -66,9 +66,9 @@ extension LicenseCatalog {
                 "Ship a NOTICE text file with: \"Gemma is provided under and subject to the Gemma Terms of Use found at ai.google.dev/gemma/terms\".",
             ],
             restrictions: [
-                "Follow the Gemma Prohibited Use Policy: no illegal or dangerous use, no harm to children, no harassment or hate, no disinformation or impersonation, no sexually explicit content generation, no circumventing safety filters, no automated decisions in domains affecting individual rights without human review.",
-                "Google may restrict (remotely or otherwise) use it reasonably believes violates the terms.",
-                "The same terms apply to model derivatives, including models trained on Gemma's outputs by distillation.",
+                "Uses that the Gemma Prohibited Use Policy forbids: illegal or dangerous activities, harm to children, harassment or hate, disinformation or impersonation, generating sexually explicit content, circumventing safety filters, and automated decisions affecting individual rights without human review.",
+                "Use Google reasonably believes violates the terms: Google may restrict it, remotely or otherwise.",
+                "Sharing a derivative (including a model distilled from Gemma's outputs) on other terms: the Gemma terms apply to derivatives too.",
             ],
             url: "https://ai.google.dev/gemma/terms", usePolicyURL: "https://ai.google.dev/gemma/prohibited_use_policy",
             aliases: ["gemma terms of use", "gemma-terms", "gemma-license"]),
@@ -123,7 +123,7 @@ extension LicenseCatalog {
             id: "falcon-llm-license", name: "TII Falcon License 2.0", kind: .model, spdx: false,
             commercialUse: .allowed, redistribution: .conditional, derivatives: .conditional,
             obligations: ["Give recipients a copy of the license and keep its notices; mark modified files (Apache-2.0-style conditions)."],
-            restrictions: ["Follow TII's Acceptable Use Policy, which TII may update; using the model against it ends the license."],
+            restrictions: ["Uses that TII's Acceptable Use Policy forbids (TII may update it; breaking it ends the license)."],
             url: "https://falconllm.tii.ae/falcon-terms-and-conditions.html",
             usePolicyURL: "https://falconllm.tii.ae/falcon-llm-acceptable-use-policy.html",
             aliases: ["tii-falcon-license-2.0", "falcon-license"]),
@@ -132,7 +132,7 @@ extension LicenseCatalog {
             commercialUse: .conditional, redistribution: .conditional, derivatives: .conditional,
             obligations: ["Give recipients a copy of the license and the Acceptable Use Policy; keep attribution notices."],
             restrictions: [
-                "Follow TII's Acceptable Use Policy.",
+                "Uses that TII's Acceptable Use Policy forbids.",
                 "\"Hosting use\" (offering the model or a derivative as a shared instance or managed service, such as an API) needs a separate license from TII.",
             ],
             url: "https://falconllm.tii.ae/falcon-180b-license.html",

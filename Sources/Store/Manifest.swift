@@ -69,7 +69,7 @@ public struct Manifest: Codable, Sendable, Equatable {
 
     /// Decodes and validates a manifest: every file path must stay inside the model folder and every hash be hex.
     public static func decode(_ data: Data, name: String) throws -> Manifest {
-        let m: Manifest
+        var m: Manifest
         do { m = try JSONDecoder().decode(Manifest.self, from: data) } catch {
             throw StoreError.badManifest(name: name, message: "not a valid manifest: \(error)")
         }
@@ -82,6 +82,7 @@ public struct Manifest: Codable, Sendable, Equatable {
                 throw StoreError.badManifest(name: name, message: "'\(f.sha256)' is not a sha256 hex digest")
             }
         }
+        if m.size == nil { m.size = m.files.reduce(0) { $0 + $1.size } }
         return m
     }
 }

@@ -2,6 +2,15 @@
 enum CommandRegistry {
     static let all: [any Command.Type] = [
         InspectCommand.self,
+        PullCommand.self,
+        ImportCommand.self,
+        ListCommand.self,
+        ShowCommand.self,
+        RemoveCommand.self,
+        VerifyCommand.self,
+        LicenseCommand.self,
+        PolicyCommand.self,
+        BomCommand.self,
     ]
 
     static func find(_ name: String) -> (any Command.Type)? { all.first { $0.name == name } }
