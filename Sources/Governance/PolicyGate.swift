@@ -104,11 +104,11 @@ public enum PolicyGate {
         if let allow = policy.allowLicenses, !listed(allow) { add(.allowLicenses, .deny, "the license '\(subject.licenseKey)' is not on the allow list") }
         if let terms = lic.terms {
             if terms.commercialUse == .forbidden {
-                if policy.requireCommercialUse { add(.requireCommercialUse, .deny, "\(terms.name) forbids commercial use") }
-                add(.nonCommercial, policy.nonCommercial, "\(terms.name) forbids commercial use: \(terms.restrictions.first ?? "")")
+                if policy.requireCommercialUse { add(.requireCommercialUse, .deny, "it forbids commercial use") }
+                add(.nonCommercial, policy.nonCommercial, "it forbids commercial use — \(terms.restrictions.first ?? "")")
             }
             if terms.kind != .permissive && terms.kind != .copyleft {
-                var term = "\(terms.name) restricts use: " + (terms.restrictions.first ?? "")
+                var term = "it restricts use — " + (terms.restrictions.first ?? "")
                 if let t = terms.userThreshold { term += " (user threshold: \(t) monthly active users)" }
                 add(.restrictiveLicenses, policy.restrictiveLicenses, term)
             }

@@ -45,21 +45,20 @@ enum LicenseCommand: Command {
         case "accept", "revoke":
             positionals.removeFirst()
             guard positionals.count == 1 else { throw CLIError.usage(Self.name, "expected: owl license \(first) MODEL") }
-            let facts = try Self.facts(positionals[0], context)
+            let model = positionals[0]
+            if first == "accept", !context.store.isInstalled(model), let recipe = CatalogRecipe.builtIn(named: model) {
+                // Accepting before the pull: the catalog states the license and the weights' hash.
+                let record = LicenseResolver.resolve(evidence: [LicenseEvidence(source: .catalog, location: "catalog:\(model)", value: recipe.license)])
+                let subject = ModelSubject(name: model, sha256: recipe.files.first?.sha256, architecture: nil, license: record)
+                return try accept(subject, termsName: record.terms?.name, termsURL: record.terms?.url, context)
+            }
+            let facts = try Self.facts(model, context)
             if first == "revoke" {
                 try context.store.revokeAcknowledgments(model: facts.name)
                 context.out("\(facts.name): acknowledgments revoked")
                 return 0
             }
-            let subject = facts.subject
-            let ack = Acknowledgment(model: facts.name, license: subject.licenseKey, sha256: subject.sha256,
-                                     acceptedAt: ISO8601DateFormatter().string(from: Date()),
-                                     acceptedBy: context.environment["USER"] ?? context.environment["LOGNAME"] ?? "unknown",
-                                     termsURL: facts.license.terms?.url)
-            try context.store.recordAcknowledgment(ack)
-            context.out("\(facts.name): recorded your acceptance of \(facts.license.terms?.name ?? "the license '\(subject.licenseKey)'")"
-                + (ack.termsURL.map { " (\($0))" } ?? "") + " as \(ack.acceptedBy) at \(ack.acceptedAt)")
-            return 0
+            return try accept(facts.subject, termsName: facts.license.terms?.name, termsURL: facts.license.terms?.url, context)
         default:
             guard positionals.count == 1 else { throw CLIError.usage(Self.name, "expected one MODEL, got \(positionals.count)") }
             let facts = try Self.facts(first, context)
@@ -71,6 +70,17 @@ enum LicenseCommand: Command {
             }
             return 0
         }
+    }
+
+    static func accept(_ subject: ModelSubject, termsName: String?, termsURL: String?, _ context: CLIContext) throws -> Int32 {
+        let ack = Acknowledgment(model: subject.name, license: subject.licenseKey, sha256: subject.sha256,
+                                 acceptedAt: ISO8601DateFormatter().string(from: Date()),
+                                 acceptedBy: context.environment["USER"] ?? context.environment["LOGNAME"] ?? "unknown",
+                                 termsURL: termsURL)
+        try context.store.recordAcknowledgment(ack)
+        context.out("\(subject.name): recorded your acceptance of \(termsName ?? "the license '\(subject.licenseKey)'")"
+            + (termsURL.map { " (\($0))" } ?? "") + " as \(ack.acceptedBy) at \(ack.acceptedAt)")
+        return 0
     }
 
     static func facts(_ model: String, _ context: CLIContext) throws -> ModelFacts {
