@@ -38,6 +38,6 @@ let package = Package(
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Kernels", "Digest"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Checkpoint"]),
         .testTarget(name: "GovernanceTests", dependencies: ["Governance", "Support"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Governance", "Checkpoint", "Digest", "Support"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Governance", "Checkpoint", "Digest", "Support", "CZlib"]),
     ]
 )
