@@ -74,7 +74,8 @@ enum PullCommand: Command {
             bar.finish()
         }
         context.report(result.decision)
-        if let facts = try? store.facts(result.manifest.name), let t = facts.chatTemplate {
+        let facts = try? store.facts(result.manifest.name)
+        if let t = facts?.chatTemplate {
             context.report(templateFindings: ChatTemplateScanner.scan(t), model: result.manifest.name)
         }
         if json {
@@ -82,7 +83,7 @@ enum PullCommand: Command {
         } else {
             let m = result.manifest
             let what = result.alreadyInstalled ? "already installed and intact" : "installed"
-            context.out("\(m.name): \(what) (\(m.format), \(m.architecture ?? "unknown architecture"), \(humanBytes(m.size ?? 0)), license \(m.license?.id ?? "unknown")) in \(try store.modelDir(m.name))")
+            context.out("\(m.name): \(what) (\(m.format), \(m.architecture ?? facts?.architecture ?? "unknown architecture"), \(humanBytes(m.size ?? 0)), license \(m.license?.id ?? "unknown")) in \(try store.modelDir(m.name))")
         }
         return 0
     }
