@@ -28,7 +28,7 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
         case .invalidName(let n):
             return "invalid model name '\(n)': store names use lowercase letters, digits, '.', '_' and '-' (at most 128, no leading dot, no '..')"
         case .notInstalled(let n):
-            return "model '\(n)' is not installed; `owl list` shows the installed models, `owl pull \(n)` installs a catalog model"
+            return "model '\(n)' is not installed; `owl list` shows the installed models; `owl pull NAME|URL` or `owl import PATH` installs one"
         case .badManifest(let name, let message):
             return "model '\(name)': its manifest is unreadable (\(message)); remove it with `owl rm \(name)` and pull or import it again"
         case .tampered(let model, let file, let expected, let actual):
