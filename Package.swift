@@ -55,10 +55,14 @@ let package = Package(
         .target(name: "Server", dependencies: ["CMicroHTTPD", "AccessControl", "AuditLog", "Digest", "Support"]),
         // The engine behind `owl serve`: model slots loaded on first use, the InferenceBackend implementation.
         .target(name: "Serving", dependencies: ["Server", "Engine", "Models", "Tokenizer", "ChatTemplate", "Sampling", "Checkpoint"]),
+        // Pure policy: licenses and their terms, policy decisions, acknowledgments, AI BOMs, chat-template scan.
+        .target(name: "Governance", dependencies: ["Support"]),
+        // The model store: manifests, content-addressed blobs, import/pull (zip, HTTP), integrity, the policy gate.
+        .target(name: "Store", dependencies: ["Checkpoint", "Digest", "Governance", "Support", "CZlib"]),
         // The command line: thin commands over the modules.
         .executableTarget(name: "owl", dependencies: ["Checkpoint", "Kernels", "Digest", "Support", "Tokenizer",
                                                       "Models", "Sampling", "ChatTemplate", "Engine",
-                                                      "Server", "AccessControl", "AuditLog", "Serving"]),
+                                                      "Server", "AccessControl", "AuditLog", "Serving", "Governance", "Store"]),
 
         // Test helpers shared by the test targets: temporary folders, Python oracles, seeded RNG.
         .target(name: "TestSupport", dependencies: ["Checkpoint"], path: "Sources/TestSupport"),
@@ -74,5 +78,7 @@ let package = Package(
         .testTarget(name: "ChatTemplateTests", dependencies: ["ChatTemplate", "Checkpoint"], exclude: ["Fixtures"]),
         .testTarget(name: "AuditLogTests", dependencies: ["AuditLog", "AccessControl", "LocalSQL", "Digest", "TestSupport"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "AccessControl", "AuditLog", "LocalSQL", "Support", "TestSupport", "owl"]),
+        .testTarget(name: "GovernanceTests", dependencies: ["Governance", "Support"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Governance", "Checkpoint", "Digest", "Support", "CZlib"]),
     ]
 )

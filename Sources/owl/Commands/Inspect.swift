@@ -1,5 +1,7 @@
 import Checkpoint
 import Foundation
+import Governance
+import Support
 
 /// `owl inspect MODEL [--json]`: what a checkpoint holds.
 enum InspectCommand: Command {
@@ -17,7 +19,10 @@ enum InspectCommand: Command {
 
     Options:
       --json    print one JSON object (keys: path, format, architecture, parameter_count, tensor_count,
-                tensor_types, license, sha256, metadata, ...) for scripts
+                tensor_types, license, sha256, metadata, template_findings, ...) for scripts
+
+    The chat template is scanned for content that does not belong in role markup (hidden instructions,
+    URLs, invisible Unicode, hard-coded tool calls, very long literal text); findings are listed.
 
     Example:
       owl inspect smollm2-135m-instruct
@@ -32,12 +37,28 @@ enum InspectCommand: Command {
         let bar = ProgressBar("hashing", enabled: context.stderrIsTerminal && !json)
         let summary = try ModelSummary.make(for: model) { bar.update($0, $1) }
         bar.finish()
+        let findings = templateFindings(summary)
         if json {
-            context.out(summary.json.serialized(pretty: true))
+            guard case .object(var pairs) = summary.json else { return 1 }
+            pairs.append(("template_findings", .array(findings.map(\.json))))
+            context.out(JSONValue.object(pairs).serialized(pretty: true))
         } else {
             context.out(text(summary))
+            if summary.hasChatTemplate {
+                context.out("template scan: " + (findings.isEmpty ? "clean" : "\(findings.count) finding(s)"))
+                for f in findings { context.out("  [\(f.severity.rawValue)] \(f.kind.rawValue) at byte \(f.offset): \(f.detail) — \"\(f.excerpt)\"") }
+            }
         }
         return 0
+    }
+
+    /// Scans the chat template (GGUF `tokenizer.chat_template`, or `chat_template` in tokenizer_config.json).
+    static func templateFindings(_ s: ModelSummary) -> [TemplateFinding] {
+        var template: String?
+        if s.format == .gguf, let v = s.metadata.first(where: { $0.0 == "tokenizer.chat_template" })?.1, case .string(let t) = v { template = t }
+        if s.format == .huggingFace, let d = FileManager.default.contents(atPath: s.path + "/tokenizer_config.json"),
+           let obj = (try? JSONSerialization.jsonObject(with: d)) as? [String: Any] { template = obj["chat_template"] as? String }
+        return template.map(ChatTemplateScanner.scan) ?? []
     }
 
     static func text(_ s: ModelSummary) -> String {
