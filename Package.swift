@@ -54,7 +54,8 @@ let package = Package(
         // The HTTP server: libmicrohttpd, OpenAI and Ollama schemas, SSE/NDJSON, auth, metrics.
         .target(name: "Server", dependencies: ["CMicroHTTPD", "AccessControl", "AuditLog", "Digest", "Support"]),
         // The engine behind `owl serve`: model slots loaded on first use, the InferenceBackend implementation.
-        .target(name: "Serving", dependencies: ["Server", "Engine", "Models", "Tokenizer", "ChatTemplate", "Sampling", "Checkpoint"]),
+        .target(name: "Serving", dependencies: ["Server", "Engine", "Models", "Tokenizer", "ChatTemplate", "Sampling", "Checkpoint",
+                                               "Store", "Governance", "AuditLog", "Support"]),
         // Pure policy: licenses and their terms, policy decisions, acknowledgments, AI BOMs, chat-template scan.
         .target(name: "Governance", dependencies: ["Support"]),
         // The model store: manifests, content-addressed blobs, import/pull (zip, HTTP), integrity, the policy gate.
@@ -74,7 +75,7 @@ let package = Package(
         .testTarget(name: "SamplingTests", dependencies: ["Sampling"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Checkpoint", "TestSupport"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Models", "Sampling", "ChatTemplate", "Checkpoint", "TestSupport"]),
-        .testTarget(name: "ServingTests", dependencies: ["Serving", "Server", "AccessControl", "AuditLog", "Checkpoint", "TestSupport"]),
+        .testTarget(name: "ServingTests", dependencies: ["Serving", "Server", "AccessControl", "AuditLog", "Checkpoint", "Governance", "TestSupport"]),
         .testTarget(name: "ChatTemplateTests", dependencies: ["ChatTemplate", "Checkpoint"], exclude: ["Fixtures"]),
         .testTarget(name: "AuditLogTests", dependencies: ["AuditLog", "AccessControl", "LocalSQL", "Digest", "TestSupport"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "AccessControl", "AuditLog", "LocalSQL", "Support", "TestSupport", "owl"]),

@@ -4,7 +4,9 @@ import Engine
 import Foundation
 import Models
 import Sampling
+import Governance
 import Server
+import Store
 import Synchronization
 import Tokenizer
 
@@ -21,6 +23,8 @@ public final class EngineBackend: InferenceBackend, @unchecked Sendable {
     let defaultContext: Int
     /// Requests allowed to wait per model before new ones get 503.
     let maxQueue: Int
+    /// Clears each model for loading (integrity and license policy) and records the decision.
+    let gate: LoadGate
     private let slots = Mutex<[String: ModelSlot]>([:])
     private let reaper: DispatchSourceTimer?
 
@@ -29,8 +33,11 @@ public final class EngineBackend: InferenceBackend, @unchecked Sendable {
     ///   - contextLength: KV cache size per model (clamped to each model's training context).
     ///   - keepAlive: seconds a model stays loaded after its last request (nil: forever).
     ///   - maxQueue: requests that may wait per model; more are refused with 503.
-    public init(locator: ModelLocator, threads: Int, contextLength: Int = 4096, keepAlive: Double? = 300, maxQueue: Int = 64) {
+    ///   - recorder: where policy decisions are recorded (the audit log); nil: $OWL_HOME/governance/decisions.jsonl.
+    public init(locator: ModelLocator, threads: Int, contextLength: Int = 4096, keepAlive: Double? = 300, maxQueue: Int = 64,
+                recorder: (any DecisionRecorder)? = nil) {
         self.locator = locator
+        self.gate = LoadGate(store: ModelStore(home: locator.home), recorder: recorder)
         self.threads = threads
         self.defaultContext = contextLength
         self.maxQueue = maxQueue
@@ -97,7 +104,7 @@ public final class EngineBackend: InferenceBackend, @unchecked Sendable {
     public func generate(_ request: GenerationRequest, stream: ResponseStream, cancel: CancellationToken) async throws -> Server.GenerationResult {
         let slot = try slot(request.model)
         return try await slot.run(maxPending: maxQueue) { [self] in
-            let engine = try slot.generator(locator: locator, threads: threads, context: defaultContext)
+            let engine = try slot.generator(locator: locator, gate: gate, threads: threads, context: defaultContext)
             return try Self.generate(request, engine: engine, stream: stream, cancel: cancel)
         }
     }
@@ -161,7 +168,7 @@ public final class EngineBackend: InferenceBackend, @unchecked Sendable {
     public func embed(_ request: EmbeddingRequest, cancel: CancellationToken) async throws -> EmbeddingResult {
         let slot = try slot(request.model)
         return try await slot.run(maxPending: maxQueue) { [self] in
-            let e = try slot.embedder(locator: locator)
+            let e = try slot.embedder(locator: locator, gate: gate)
             var ids = request.inputs.map { e.tokenizer.encode($0, addSpecial: true, parseSpecial: true) }
             if let limit = e.tokenizer.maxSequenceLength, let long = ids.firstIndex(where: { $0.count > limit }), !request.truncate {
                 throw BackendError.invalidRequest("input \(long) has \(ids[long].count) tokens; the model takes at most \(limit) (set truncate)")

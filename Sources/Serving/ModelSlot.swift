@@ -76,10 +76,11 @@ final class ModelSlot: @unchecked Sendable {
     var queued: Int { pending.load(ordering: .relaxed) }
 
     /// Must be called on `queue` (inside `run`).
-    func generator(locator: ModelLocator, threads: Int, context: Int) throws -> Generator {
+    func generator(locator: ModelLocator, gate: LoadGate, threads: Int, context: Int) throws -> Generator {
         if let g = generatorState { return g }
         let resolved: ResolvedModel
         do { resolved = try locator.resolve(name) } catch { throw BackendError.modelNotFound(name) }
+        try gate.clear(resolved)
         guard resolved.format == .gguf else {
             throw BackendError.invalidRequest("\(name) is an embedding model; use /v1/embeddings or /api/embed")
         }
@@ -90,10 +91,11 @@ final class ModelSlot: @unchecked Sendable {
     }
 
     /// Must be called on `queue` (inside `run`).
-    func embedder(locator: ModelLocator) throws -> Embedder {
+    func embedder(locator: ModelLocator, gate: LoadGate) throws -> Embedder {
         if let e = embedderState { return e }
         let resolved: ResolvedModel
         do { resolved = try locator.resolve(name) } catch { throw BackendError.modelNotFound(name) }
+        try gate.clear(resolved)
         let model: BERTModel
         switch resolved.format {
         case .huggingFace: model = try BERTModel(folder: HuggingFaceFolder(path: resolved.path))

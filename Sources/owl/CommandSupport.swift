@@ -2,6 +2,7 @@ import Checkpoint
 import Engine
 import Foundation
 import Models
+import Store
 import Support
 import Synchronization
 
@@ -51,8 +52,17 @@ final class InterruptFlag: @unchecked Sendable {
 
 /// Resolves, checks and loads a generation model for the CLI.
 enum ModelOpener {
-    static func open(_ name: String, flags: GenerationFlags, context: CLIContext) throws -> LoadedModel {
+    /// Resolves `name` and clears it for loading: the store's integrity check and the license policy
+    /// gate (recorded in $OWL_HOME/governance/decisions.jsonl). A warning goes to stderr.
+    static func clear(_ name: String, command: String, context: CLIContext) throws -> ResolvedModel {
         let resolved = try context.locator.resolve(name)
+        let decision = try ModelStore(home: context.locator.locator.home).clearForLoading(resolved, command: command)
+        if decision.outcome == .warn { context.err("owl \(command): \(decision.message)") }
+        return resolved
+    }
+
+    static func open(_ name: String, flags: GenerationFlags, context: CLIContext, command: String) throws -> LoadedModel {
+        let resolved = try clear(name, command: command, context: context)
         let options = LoadOptions(mode: flags.reference ? .reference : .fast, threads: flags.threads)
         return try LoadedModel(resolved, options: options)
     }

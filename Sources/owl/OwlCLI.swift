@@ -57,7 +57,7 @@ enum OwlCLI {
 
         A MODEL is a catalog name (\(Catalog.entries.map(\.name).joined(separator: ", "))), a path to a .gguf
         file, or a path to a Hugging Face folder. Models live in $OWL_HOME (default ~/.owl); `make models`
-        installs the catalog.
+        installs the catalog; `owl pull NAME` fetches one, `owl list` shows what is installed.
 
         Run `owl COMMAND --help` for a command's flags and examples. `owl --version` prints the version.
         """

@@ -1,7 +1,11 @@
 import AccessControl
 import AuditLog
+import Governance
 import Checkpoint
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Server
 import Serving
 import TestSupport
@@ -99,5 +103,51 @@ final class EngineBackendLifecycleTests: XCTestCase {
         } catch let e as BackendError {
             XCTAssertEqual(e, .modelNotFound("../etc"))
         }
+    }
+}
+
+/// The server clears each model through the license policy before loading it; refusals are 403s and
+/// the decision lands in the audit chain.
+final class ServerPolicyGateTests: XCTestCase {
+    func testRefusedModelIs403AndAudited() throws {
+        guard FileManager.default.fileExists(atPath: owlHome + "/models/gemma3-270m/manifest.json") else {
+            throw XCTSkip("catalog models not installed; run `make models`")
+        }
+        signal(SIGPIPE, SIG_IGN)
+        let dir = try temporaryDirectory(self)
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: dir + "/models", withIntermediateDirectories: true)
+        try fm.createSymbolicLink(atPath: dir + "/blobs", withDestinationPath: owlHome + "/blobs")
+        try fm.copyItem(atPath: owlHome + "/models/gemma3-270m", toPath: dir + "/models/gemma3-270m")
+        try Data(#"{"restrictive_licenses": "deny"}"#.utf8).write(to: URL(fileURLWithPath: dir + "/policy.json"))
+        let audit = try AuditLog.open(home: dir)
+        var config = ServerConfiguration()
+        config.http.port = 0
+        config.requireKeys = false
+        config.audit = audit
+        config.log = { _ in }
+        let backend = EngineBackend(locator: ModelLocator(home: dir), threads: 1, contextLength: 256,
+                                    recorder: AuditDecisionRecorder(audit: audit))
+        let server = OwlServer(configuration: config, backend: backend)
+        try server.start()
+        defer { server.stop(grace: 1) }
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(server.port)/v1/completions")!)
+        request.httpMethod = "POST"
+        request.httpBody = Data(#"{"model": "gemma3-270m", "prompt": "Hello", "max_tokens": 2}"#.utf8)
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var status = 0
+        nonisolated(unsafe) var body = ""
+        URLSession.shared.dataTask(with: request) { data, response, _ in
+            status = (response as? HTTPURLResponse)?.statusCode ?? 0
+            body = String(decoding: data ?? Data(), as: UTF8.self)
+            done.signal()
+        }.resume()
+        XCTAssertEqual(done.wait(timeout: .now() + 60), .success)
+        XCTAssertEqual(status, 403, body)
+        XCTAssertTrue(body.contains("policy refuses gemma3-270m"), body)
+        let decisions = try audit.tail(100).filter { $0.entry.kind == .policyDecision }
+        XCTAssertEqual(decisions.map(\.entry.finishReason), ["deny"])
+        XCTAssertEqual(decisions.first?.entry.modelSHA256, "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818")
+        XCTAssertTrue(try audit.verify().ok)
     }
 }

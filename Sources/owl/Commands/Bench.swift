@@ -36,7 +36,7 @@ enum BenchCommand: Command {
         flags.threads = try args.int("-t", "--threads", in: 1...512) ?? ProcessInfo.processInfo.activeProcessorCount
         let positionals = try args.positionals()
         guard positionals.count == 1 else { throw CLIError.usage(name, "expected one MODEL") }
-        let loaded = try ModelOpener.open(positionals[0], flags: flags, context: context)
+        let loaded = try ModelOpener.open(positionals[0], flags: flags, context: context, command: name)
         let model = loaded.model
         let vocab = Int32(model.config.vocabularySize)
         var rng = SystemRandomNumberGenerator()

@@ -33,7 +33,7 @@ enum ChatCommand: Command {
         let flags = try GenerationFlags.parse(&args, cores: ProcessInfo.processInfo.activeProcessorCount)
         let positionals = try args.positionals()
         guard positionals.count == 1 else { throw CLIError.usage(name, "expected one MODEL") }
-        let loaded = try ModelOpener.open(positionals[0], flags: flags, context: context)
+        let loaded = try ModelOpener.open(positionals[0], flags: flags, context: context, command: name)
         // Fail early, before the first prompt, when the model cannot chat.
         _ = try loaded.renderChat([ChatMessage(role: "user", content: "hi")], templateName: templateName)
         let session = loaded.makeSession(contextLength: flags.contextLength)

@@ -39,7 +39,7 @@ enum EmbedCommand: Command {
             texts = try PromptInput.read(positionals: ["-"], file: nil, command: name).split(separator: "\n").map(String.init).filter { !$0.isEmpty }
         }
         guard !texts.isEmpty else { throw CLIError.usage(name, "expected at least one TEXT") }
-        let resolved = try context.locator.resolve(modelName)
+        let resolved = try ModelOpener.clear(modelName, command: name, context: context)
         let model: BERTModel
         switch resolved.format {
         case .huggingFace: model = try BERTModel(folder: HuggingFaceFolder(path: resolved.path))

@@ -35,7 +35,7 @@ enum PerplexityCommand: Command {
         let positionals = try args.positionals()
         guard positionals.count == 2 else { throw CLIError.usage(name, "expected MODEL and FILE") }
         let text = try PromptInput.read(positionals: [], file: positionals[1], command: name)
-        let loaded = try ModelOpener.open(positionals[0], flags: flags, context: context)
+        let loaded = try ModelOpener.open(positionals[0], flags: flags, context: context, command: name)
         let tokens = loaded.tokenizer.encode(text, addSpecial: false, parseSpecial: false).map(Int32.init)
         let bos = loaded.tokenizer.addsBOS ? loaded.bosID : nil
         let total = min(tokens.count / ctx, chunks ?? Int.max)

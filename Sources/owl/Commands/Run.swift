@@ -49,7 +49,7 @@ enum RunCommand: Command {
         guard let modelName = positionals.first else { throw CLIError.usage(name, "expected a MODEL") }
         let promptText = try PromptInput.read(positionals: Array(positionals.dropFirst()), file: file, command: name)
 
-        let loaded = try ModelOpener.open(modelName, flags: flags, context: context)
+        let loaded = try ModelOpener.open(modelName, flags: flags, context: context, command: name)
         let prompt: [Int32]
         if raw {
             prompt = loaded.rawPrompt(promptText)

@@ -141,7 +141,8 @@ enum ServeCommand: Command {
 
         signal(SIGPIPE, SIG_IGN)
         let backend = EngineBackend(locator: context.locator.locator, threads: computeThreads, contextLength: contextLength,
-                                    keepAlive: keepAlive, maxQueue: maxQueue)
+                                    keepAlive: keepAlive, maxQueue: maxQueue,
+                                    recorder: config.audit.map { AuditDecisionRecorder(audit: $0) })
         let server = OwlServer(configuration: config, backend: backend)
         try server.start()
         let scheme = http.tls == nil ? "http" : "https"
