@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "owl", targets: ["owl"]),
         .library(name: "Checkpoint", targets: ["Checkpoint"]),
         .library(name: "Kernels", targets: ["Kernels"]),
+        .executable(name: "owl-kernel-bench", targets: ["owl-kernel-bench"]),
     ],
     targets: [
         // C libraries from Debian's -dev packages (installed by scripts/setup.sh).
@@ -26,8 +27,17 @@ let package = Package(
         .target(name: "Support"),
         // Checkpoint formats: GGUF (read, write), safetensors, Hugging Face folders, the model catalog.
         .target(name: "Checkpoint", dependencies: ["Digest", "Support"], swiftSettings: optimized),
-        // Numeric kernels: dequantization (scalar references), later SIMD matvec/matmul.
-        .target(name: "Kernels", dependencies: ["Checkpoint"], swiftSettings: optimized),
+        // Numeric kernels: dequantization, quantized dot products and matvec (scalar references), CPU
+        // dispatch and the thread pool. Baseline x86-64: it calls the SIMD targets only after CPUID says so.
+        .target(name: "Kernels", dependencies: ["Checkpoint", "CCPUID", "KernelsAVX2", "KernelsAVX512"], swiftSettings: optimized),
+        // CPUID/XGETBV (Swift cannot issue them): which SIMD path this CPU and OS can run.
+        .target(name: "CCPUID"),
+        // SIMD dot-product kernels, each module compiled for its instruction set (the compiler may use it
+        // anywhere in the module, so nothing here may run before `Kernels` checked the CPU).
+        .target(name: "KernelsAVX2", swiftSettings: [.unsafeFlags(["-O", "-Xcc", "-march=x86-64-v3"])]),
+        .target(name: "KernelsAVX512", swiftSettings: [.unsafeFlags(["-O", "-Xcc", "-march=x86-64-v3", "-Xcc", "-mavx512f", "-Xcc", "-mavx512bw", "-Xcc", "-mavx512vl", "-Xcc", "-mavx512dq", "-Xcc", "-mavx512vnni"])]),
+        // Kernel micro-benchmark and self-check (`--check`, used under qemu by scripts/kernels-qemu.sh).
+        .executableTarget(name: "owl-kernel-bench", dependencies: ["Kernels", "Checkpoint"], swiftSettings: optimized),
         // The command line: thin commands over the modules.
         .executableTarget(name: "owl", dependencies: ["Checkpoint", "Kernels", "Digest", "Support"]),
 
