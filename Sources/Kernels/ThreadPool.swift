@@ -121,7 +121,8 @@ private final class Shared: @unchecked Sendable {
     func workerLoop(index: Int, count: Int) {
         running.wrappingAdd(1, ordering: .relaxed)
         defer { running.wrappingSubtract(1, ordering: .releasing) }
-        var seen = generation.load(ordering: .acquiring)
+        // Generation 0 is "no job yet": a worker that starts late still runs the first job.
+        var seen = 0
         while true {
             var spins = 0
             var now = generation.load(ordering: .acquiring)

@@ -1,0 +1,67 @@
+import Checkpoint
+import Kernels
+import TestSupport
+import XCTest
+
+final class MatVecTests: XCTestCase {
+    /// matvec and matmul, split across 1‥3 pool threads, equal row-by-row dot products; outputs start as NaN
+    /// so a row nobody wrote shows.
+    func testMatvecAndMatmulEqualRowDots() throws {
+        var rng = SplitMix64(seed: 42)
+        let rows = 37, cols = 512, tokens = 5
+        for type: GGMLType in [.q4_1, .q5_0, .q8_0, .q4_K, .q6_K, .f16] {
+            let w = DotKernelTests.randomWeights(type, rows: rows, cols: cols, rng: &rng)
+            let rowBytes = w.count / rows
+            for path in KernelPath.supported {
+                let kernel = try DotKernel(weights: type, path: path)
+                let xs = (0..<tokens).map { _ in (0..<cols).map { _ in Float.random(in: -2...2, using: &rng) } }
+                let xq = xs.flatMap { DotKernelTests.quantize($0, kernel.activations) }
+                let xBytes = kernel.activations.rowBytes(cols)
+                var expected = [Float](repeating: 0, count: tokens * rows)
+                w.withUnsafeBytes { wp in
+                    xq.withUnsafeBytes { xp in
+                        for t in 0..<tokens {
+                            for r in 0..<rows { expected[t * rows + r] = kernel(cols, wp.baseAddress! + r * rowBytes, xp.baseAddress! + t * xBytes) }
+                        }
+                    }
+                }
+                for threads in 1...3 {
+                    let pool = ThreadPool(threads: threads)
+                    var y = [Float](repeating: .nan, count: tokens * rows)
+                    w.withUnsafeBytes { wp in
+                        xq.withUnsafeBytes { xp in
+                            y.withUnsafeMutableBufferPointer { yp in
+                                let wb = wp.baseAddress!, xb = xp.baseAddress!, yb = yp.baseAddress!
+                                pool.run { t, n in
+                                    MatVec.matmul(kernel, weights: wb, rows: rows, cols: cols, x: xb, tokens: tokens, y: yb, thread: t, threads: n)
+                                }
+                            }
+                        }
+                    }
+                    XCTAssertEqual(y, expected, "matmul \(type) on \(path), \(threads) threads")
+                    var y1 = [Float](repeating: .nan, count: rows)
+                    w.withUnsafeBytes { wp in
+                        xq.withUnsafeBytes { xp in
+                            y1.withUnsafeMutableBufferPointer { yp in
+                                let wb = wp.baseAddress!, xb = xp.baseAddress! + 2 * xBytes, yb = yp.baseAddress!
+                                pool.run { t, n in
+                                    MatVec.matvec(kernel, weights: wb, rows: rows, cols: cols, x: xb, y: yb, thread: t, threads: n)
+                                }
+                            }
+                        }
+                    }
+                    XCTAssertEqual(y1, Array(expected[(2 * rows)..<(3 * rows)]), "matvec \(type) on \(path), \(threads) threads")
+                }
+            }
+        }
+    }
+
+    func testRowRangesCoverEveryRowOnce() {
+        for rows in [0, 1, 5, 576, 1537] {
+            for threads in 1...7 {
+                let ranges = (0..<threads).map { MatVec.rowRange(rows: rows, thread: $0, threads: threads) }
+                XCTAssertEqual(ranges.flatMap { Array($0) }, Array(0..<rows), "rows \(rows), threads \(threads)")
+            }
+        }
+    }
+}
