@@ -44,7 +44,7 @@ let package = Package(
         // Test helpers shared by the test targets: temporary folders, Python oracles, seeded RNG.
         .target(name: "TestSupport", dependencies: ["Checkpoint"], path: "Sources/TestSupport"),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Kernels", "Digest", "TestSupport"], exclude: ["Corpus"]),
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Checkpoint", "TestSupport"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Checkpoint", "TestSupport", "owl-kernel-bench"]),
         // End-to-end tests of the `owl` binary (built first through the dependency).
         .testTarget(name: "CLITests", dependencies: ["owl", "TestSupport"]),
     ]
