@@ -9,8 +9,14 @@ import _Builtin_intrinsics.intel
 
 @inline(__always) func ld128(_ p: UnsafeRawPointer) -> __m128i { p.loadUnaligned(as: __m128i.self) }
 @inline(__always) func ld256(_ p: UnsafeRawPointer) -> __m256i { p.loadUnaligned(as: __m256i.self) }
+/// An f16 field as Float. Through VMOVD (zeroes the register) rather than `Float(Float16)`, whose VPINSRW
+/// merges into whatever register LLVM picks (often the FMA accumulator), chaining every block to the last.
 @inline(__always) func half(_ p: UnsafeRawPointer, _ o: Int) -> Float {
-    Float(Float16(bitPattern: p.loadUnaligned(fromByteOffset: o, as: UInt16.self)))
+    _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(Int32(p.loadUnaligned(fromByteOffset: o, as: UInt16.self)))))
+}
+/// An f16 field broadcast to eight floats (VPBROADCASTW + VCVTPH2PS: no scalar round trip).
+@inline(__always) func half8(_ p: UnsafeRawPointer, _ o: Int) -> __m256 {
+    _mm256_cvtph_ps(_mm_set1_epi16(p.loadUnaligned(fromByteOffset: o, as: Int16.self)))
 }
 @inline(__always) func bsum(_ x: UnsafeRawPointer, _ g: Int) -> Int32 {
     Int32(x.loadUnaligned(fromByteOffset: 260 + 2 * g, as: Int16.self))
@@ -28,68 +34,74 @@ import _Builtin_intrinsics.intel
     return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(b, 4), b), bytes(0x0F))
 }
 
+/// Σ_b d_b·Σ lanes(s_b) over `count` blocks, where `block(b)` gives the i32 lane sums and the float scale
+/// (broadcast)
+/// of block b. Two accumulators alternate so consecutive FMAs do not wait on each other.
+@inline(__always) func sumBlocks(_ count: Int, _ block: (Int) -> (__m256i, __m256)) -> Float {
+    var a0 = _mm256_setzero_ps(), a1 = a0
+    var b = 0
+    while b + 1 < count {
+        let (s0, d0) = block(b), (s1, d1) = block(b + 1)
+        a0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s0), d0, a0)
+        a1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s1), d1, a1)
+        b += 2
+    }
+    if b < count {
+        let (s0, d0) = block(b)
+        a0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s0), d0, a0)
+    }
+    return hsum(_mm256_add_ps(a0, a1))
+}
+
 extension Here {
     /// Q4_0 · Q8_0: Σ_blocks d_w·d_x·Σ (q − 8)·x_q.
     @inline(never) public static func dotQ4_0(_ n: Int, _ w: UnsafeRawPointer, _ x: UnsafeRawPointer) -> Float {
-        var acc = _mm256_setzero_ps()
-        for b in 0..<(n / 32) {
+        sumBlocks(n / 32) { b in
             let wb = w + b * 18, xb = x + b * 34
             let q = _mm256_sub_epi8(nibbles32(wb + 2), bytes(8))
-            let s = mulSumS8S8(q, ld256(xb + 2))
-            acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_set1_ps(half(wb, 0) * half(xb, 0)), acc)
+            return (mulSumS8S8(q, ld256(xb + 2)), _mm256_mul_ps(half8(wb, 0), half8(xb, 0)))
         }
-        return hsum(acc)
     }
 
     /// Q4_1 · Q8_1: Σ d_w·d_x·Σ q·x_q + m_w·s_x, where s_x = d_x·Σ x_q is stored in the Q8_1 block.
     @inline(never) public static func dotQ4_1(_ n: Int, _ w: UnsafeRawPointer, _ x: UnsafeRawPointer) -> Float {
-        var acc = _mm256_setzero_ps()
-        var mins: Float = 0
-        for b in 0..<(n / 32) {
+        var mins = _mm256_setzero_ps()
+        let sum = sumBlocks(n / 32) { b in
             let wb = w + b * 20, xb = x + b * 36
-            let s = mulSumU8S8(nibbles32(wb + 4), ld256(xb + 4))
-            acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_set1_ps(half(wb, 0) * half(xb, 0)), acc)
-            mins += half(wb, 2) * half(xb, 2)
+            mins = _mm256_fmadd_ps(half8(wb, 2), half8(xb, 2), mins)
+            return (mulSumU8S8(nibbles32(wb + 4), ld256(xb + 4)), _mm256_mul_ps(half8(wb, 0), half8(xb, 0)))
         }
-        return hsum(acc) + mins
+        return sum + mins[0]
     }
 
     /// Q5_0 · Q8_0: the 5th bit comes from `qh`; a clear bit makes the value negative: q4 | 0xF0 = q4 − 16.
     @inline(never) public static func dotQ5_0(_ n: Int, _ w: UnsafeRawPointer, _ x: UnsafeRawPointer) -> Float {
-        var acc = _mm256_setzero_ps()
-        for b in 0..<(n / 32) {
+        sumBlocks(n / 32) { b in
             let wb = w + b * 22, xb = x + b * 34
             let hb = bitsToBytes(wb.loadUnaligned(fromByteOffset: 2, as: UInt32.self))
             let q = _mm256_or_si256(nibbles32(wb + 6), _mm256_andnot_si256(hb, bytes(-16)))
-            let s = mulSumS8S8(q, ld256(xb + 2))
-            acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_set1_ps(half(wb, 0) * half(xb, 0)), acc)
+            return (mulSumS8S8(q, ld256(xb + 2)), _mm256_mul_ps(half8(wb, 0), half8(xb, 0)))
         }
-        return hsum(acc)
     }
 
     /// Q5_1 · Q8_1: unsigned 5-bit q with minimum, as Q4_1.
     @inline(never) public static func dotQ5_1(_ n: Int, _ w: UnsafeRawPointer, _ x: UnsafeRawPointer) -> Float {
-        var acc = _mm256_setzero_ps()
-        var mins: Float = 0
-        for b in 0..<(n / 32) {
+        var mins = _mm256_setzero_ps()
+        let sum = sumBlocks(n / 32) { b in
             let wb = w + b * 24, xb = x + b * 36
             let hb = bitsToBytes(wb.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
             let q = _mm256_or_si256(nibbles32(wb + 8), _mm256_and_si256(hb, bytes(0x10)))
-            let s = mulSumU8S8(q, ld256(xb + 4))
-            acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_set1_ps(half(wb, 0) * half(xb, 0)), acc)
-            mins += half(wb, 2) * half(xb, 2)
+            mins = _mm256_fmadd_ps(half8(wb, 2), half8(xb, 2), mins)
+            return (mulSumU8S8(q, ld256(xb + 4)), _mm256_mul_ps(half8(wb, 0), half8(xb, 0)))
         }
-        return hsum(acc) + mins
+        return sum + mins[0]
     }
 
     /// Q8_0 · Q8_0.
     @inline(never) public static func dotQ8_0(_ n: Int, _ w: UnsafeRawPointer, _ x: UnsafeRawPointer) -> Float {
-        var acc = _mm256_setzero_ps()
-        for b in 0..<(n / 32) {
+        sumBlocks(n / 32) { b in
             let wb = w + b * 34, xb = x + b * 34
-            let s = mulSumS8S8(ld256(wb + 2), ld256(xb + 2))
-            acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_set1_ps(half(wb, 0) * half(xb, 0)), acc)
+            return (mulSumS8S8(ld256(wb + 2), ld256(xb + 2)), _mm256_mul_ps(half8(wb, 0), half8(xb, 0)))
         }
-        return hsum(acc)
     }
 }
