@@ -84,6 +84,16 @@ func bench() {
     print("wall: elapsed time; cpu: this thread's CPU time (1 thread), unaffected by other processes' load")
     print("type  rows×cols   path     1 thr cpu 1 thr wall 2 thr wall")
     let pools = [1: ThreadPool(threads: 1), 2: ThreadPool(threads: 2)]
+    if let pool = pools[2] {
+        var samples: [Double] = []
+        for _ in 0..<9 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<2_000 { pool.run { _, _ in } }
+            samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1000 / 2_000)
+        }
+        samples.sort()
+        print(String(format: "empty 2-thread dispatch: %.2f µs (median)", samples[4]))
+    }
     for (type, rows, cols) in shapes {
         let w = randomWeights(type, count: rows * cols, &rng)
         let x = (0..<cols).map { _ in rng.float(-2...2) }
