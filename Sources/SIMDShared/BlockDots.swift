@@ -22,7 +22,12 @@ import _Builtin_intrinsics.intel
     Int32(x.loadUnaligned(fromByteOffset: 260 + 2 * g, as: Int16.self))
 }
 @inline(__always) func bytes(_ v: Int8) -> __m256i { _mm256_set1_epi8(CChar(v)) }
-@inline(__always) func hsum(_ v: __m256) -> Float { v.sum() }
+/// Horizontal sum as a tree (3 dependent adds; `SIMD.sum()` here became 8 serial scalar adds per row).
+@inline(__always) func hsum(_ v: __m256) -> Float {
+    let h4 = v.lowHalf + v.highHalf
+    let h2 = h4.lowHalf + h4.highHalf
+    return h2[0] + h2[1]
+}
 /// Eight i32 lanes: the first four `a`, the last four `b` (per-16-value scales against `mulSum` lanes).
 @inline(__always) func pairScale(_ a: Int32, _ b: Int32) -> __m256i {
     unsafeBitCast(SIMD8<Int32>(a, a, a, a, b, b, b, b), to: __m256i.self)
