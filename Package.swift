@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "owl", targets: ["owl"]),
         .library(name: "Checkpoint", targets: ["Checkpoint"]),
         .library(name: "Kernels", targets: ["Kernels"]),
+        .executable(name: "owl-kernel-bench", targets: ["owl-kernel-bench"]),
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Sampling", targets: ["Sampling"]),
         .library(name: "Tokenizer", targets: ["Tokenizer"]),
@@ -34,7 +35,15 @@ let package = Package(
         // Checkpoint formats: GGUF (read, write), safetensors, Hugging Face folders, the model catalog.
         .target(name: "Checkpoint", dependencies: ["Digest", "Support"], swiftSettings: optimized),
         // Numeric kernels: dequantization and quantized dot products (scalar references), GEMM, norms, RoPE.
-        .target(name: "Kernels", dependencies: ["Checkpoint", "COpenBLAS"], swiftSettings: optimized),
+        .target(name: "Kernels", dependencies: ["Checkpoint", "COpenBLAS", "CCPUID", "KernelsAVX2", "KernelsAVX512"], swiftSettings: optimized),
+        // CPUID/XGETBV (Swift cannot issue them): which SIMD path this CPU and OS can run.
+        .target(name: "CCPUID"),
+        // SIMD dot-product kernels, each module compiled for its instruction set (the compiler may use it
+        // anywhere in the module, so nothing here may run before `Kernels` checked the CPU).
+        .target(name: "KernelsAVX2", swiftSettings: [.unsafeFlags(["-O", "-Xcc", "-march=x86-64-v3"])]),
+        .target(name: "KernelsAVX512", swiftSettings: [.unsafeFlags(["-O", "-Xcc", "-march=x86-64-v3", "-Xcc", "-mavx512f", "-Xcc", "-mavx512bw", "-Xcc", "-mavx512vl", "-Xcc", "-mavx512dq", "-Xcc", "-mavx512vnni"])]),
+        // Kernel micro-benchmark and self-check (`--check`, used under qemu by scripts/kernels-qemu.sh).
+        .executableTarget(name: "owl-kernel-bench", dependencies: ["Kernels", "Checkpoint"], swiftSettings: optimized),
         // Language models: one file per architecture (Llama, Gemma 3, BERT), the registry, the KV cache, perplexity.
         .target(name: "Models", dependencies: ["Checkpoint", "Kernels"], swiftSettings: optimized),
         // Logit processors, samplers, the seeded RNG and stop-string matching; no dependencies.
@@ -68,7 +77,7 @@ let package = Package(
         // Test helpers shared by the test targets: temporary folders, Python oracles, seeded RNG.
         .target(name: "TestSupport", dependencies: ["Checkpoint"], path: "Sources/TestSupport"),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Kernels", "Digest", "TestSupport"], exclude: ["Corpus"]),
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Checkpoint", "TestSupport"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Checkpoint", "TestSupport", "owl-kernel-bench"]),
         // End-to-end tests of the `owl` binary (built first through the dependency).
         .testTarget(name: "CLITests", dependencies: ["owl", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Kernels", "Checkpoint"], exclude: ["Fixtures"], swiftSettings: optimized),

@@ -1,7 +1,7 @@
 import Checkpoint
 
 /// Scalar reference dot products between one quantized weight row (ggml block layout) and one row
-/// of 8-bit quantized activations (`ActivationFormat`). Integer products are summed exactly
+/// of 8-bit quantized activations (`ScaledActivationFormat`). Integer products are summed exactly
 /// per block; the block's scales are applied in F32. Pairs (weight × activation):
 /// Q4_0, Q5_0, Q8_0 × Q8_0; Q4_1, Q5_1 × Q8_1 (the activation sum `s` folds in the weight minimum
 /// `m`: Σ(q·d + m)·a = d·dₐ·Σq·qₐ + m·s); Q4_K, Q5_K, Q6_K × Q8_K (the 16-value sums `bsums`

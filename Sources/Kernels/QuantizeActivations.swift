@@ -3,7 +3,7 @@ import Checkpoint
 /// The 8-bit block formats that quantized dot products read activations in. They follow ggml's
 /// Q8_0/Q8_1/Q8_K, except that the Q8_0/Q8_1 scale and sum are F32 instead of f16: the Q4_1 minimum
 /// term m·s cancels most of the d·Σq·qₐ term, so an f16 `s` loses digits the logits need.
-public enum ActivationFormat: Sendable {
+public enum ScaledActivationFormat: Sendable {
     /// `{d: f32, qs: i8[32]}`: d = max|x|/127, q = round(x/d).
     case q8_0
     /// `{d: f32, s: f32, qs: i8[32]}`: as Q8_0 plus s = d·Σq (lets Q4_1/Q5_1 fold in their minimum).
@@ -28,11 +28,11 @@ public enum ActivationFormat: Sendable {
     }
 }
 
-/// Quantizes F32 activations to an `ActivationFormat`.
+/// Quantizes F32 activations to an `ScaledActivationFormat`.
 public enum QuantizeActivations {
     /// The activation format that pairs with weights of `type` in `QuantDot`, or nil when the
     /// weight type has no quantized dot product (the caller then uses F32 math).
-    public static func activationType(for type: GGMLType) -> ActivationFormat? {
+    public static func activationType(for type: GGMLType) -> ScaledActivationFormat? {
         switch type {
         case .q4_0, .q5_0, .q8_0: return .q8_0
         case .q4_1, .q5_1: return .q8_1
@@ -43,7 +43,7 @@ public enum QuantizeActivations {
 
     /// Quantizes `count` values of `x` (a multiple of the block size) to `type` at `y`
     /// (`type.byteCount(elements: count)` bytes).
-    public static func quantize(_ x: UnsafePointer<Float>, to type: ActivationFormat, _ y: UnsafeMutableRawPointer, count: Int) {
+    public static func quantize(_ x: UnsafePointer<Float>, to type: ScaledActivationFormat, _ y: UnsafeMutableRawPointer, count: Int) {
         switch type {
         case .q8_0: q8_0(x, y, count: count, withSum: false)
         case .q8_1: q8_0(x, y, count: count, withSum: true)

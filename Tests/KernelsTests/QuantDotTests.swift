@@ -39,7 +39,7 @@ final class QuantDotTests: XCTestCase {
     }
 
     /// Dequantizes 8-bit activation blocks: F32 d first, quants at `blockBytes − blockSize`.
-    static func dequantizeActivations(_ type: ActivationFormat, _ bytes: [UInt8], count: Int) -> [Float] {
+    static func dequantizeActivations(_ type: ScaledActivationFormat, _ bytes: [UInt8], count: Int) -> [Float] {
         var out: [Float] = []
         let bs = type.blockSize
         for b in 0..<(count / bs) {
