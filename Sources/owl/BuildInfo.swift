@@ -1,3 +1,5 @@
+import Kernels
+
 /// Facts about this build.
 enum BuildInfo {
     /// The git commit this binary was built from. The Makefile writes GitCommit.swift (ignored by git)
@@ -10,6 +12,6 @@ enum BuildInfo {
         #endif
     }
 
-    /// The kernel path selected for this CPU (the Kernels module reports it once SIMD paths exist).
-    static var kernelPath: String { "scalar" }
+    /// The kernel path in effect: the best this CPU runs (avx512, avx2, scalar) or the one OWL_KERNELS forces.
+    static var kernelPath: String { KernelPath.current.name }
 }

@@ -1,4 +1,5 @@
 import Checkpoint
+import Kernels
 import Foundation
 
 /// Wraps `ModelLocator` so `CLIContext` does not import Checkpoint's type into every command file.
@@ -18,6 +19,10 @@ enum OwlCLI {
             if argv.count == 2, argv[0] == "help", let c = CommandRegistry.find(argv[1]) { context.out(c.help); return 0 }
             context.out(usage())
             return 0
+        }
+        do { _ = try KernelPath.configured(environment: environment) } catch {
+            context.err("owl: \(error)")
+            return 2
         }
         if first == "--version" || first == "-V" || first == "version" {
             context.out(versionText())
