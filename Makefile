@@ -7,7 +7,7 @@ MODEL ?= smollm2-135m-instruct
 COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
 RELEASE_FLAGS := -c release -Xswiftc -DOWL_GIT_COMMIT
 
-.PHONY: run test setup build models test-deps commit-info clean
+.PHONY: run test setup build models test-deps commit-info clean perplexity bench
 
 ## make run: install what is missing, build, fetch the default model, run the main job.
 run: setup build models
@@ -37,6 +37,15 @@ models:
 test-deps:
 	@python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r scripts/test-requirements.txt
 	@bash scripts/fetch-llama-vocab.sh
+
+## make perplexity: the whole golden text on both GGUF models (slow; the suite scores the first chunks).
+perplexity: build models
+	$(OWL) perplexity smollm2-135m-instruct ../shared/goldens/smollm2-135m/ppl_text_common_licenses.txt --ctx 512
+	$(OWL) perplexity gemma3-270m ../shared/goldens/smollm2-135m/ppl_text_common_licenses.txt --ctx 512
+
+## make bench: Owl vs llama.cpp (llama-cpp-python) on the same files and threads.
+bench: build models
+	bash bench/compare.sh
 
 clean:
 	rm -rf .build
