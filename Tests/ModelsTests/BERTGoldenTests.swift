@@ -150,7 +150,7 @@ final class BERTGoldenTests: XCTestCase {
         let g = try BERTTestFiles.goldens()
         let perf = try XCTUnwrap(g["performance"] as? [String: Any])
         let checks = try XCTUnwrap(perf["embedding_checksums"] as? [String: Any])
-        // Our worker threads (the matrix products use OpenBLAS's threads); OWL_BENCH_THREADS overrides.
+        // Worker threads (the batch is split over them); OWL_BENCH_THREADS overrides.
         let threads = ProcessInfo.processInfo.environment["OWL_BENCH_THREADS"].flatMap(Int.init) ?? 2
         var times: [Double] = []
         var vectors: [[Float]] = []
