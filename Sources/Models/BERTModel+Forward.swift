@@ -12,12 +12,9 @@ struct BERTScratch {
     let context: UnsafeMutablePointer<Float> // (tokens, hidden): attention output before projection
     let sum: UnsafeMutablePointer<Float>     // (tokens, hidden): sublayer output + residual
     let ffn: UnsafeMutablePointer<Float>     // (tokens, intermediate)
-    let scores: UnsafeMutablePointer<Float>  // (threads, maxLength, maxLength): one head's attention per worker
-    let scoresStride: Int
-    /// Sequences per attention worker (contiguous, about equal token counts).
-    let groups: [Range<Int>]
+    let scores: UnsafeMutablePointer<Float>  // (maxLength, maxLength): one head's attention matrix
 
-    init(config c: BERTConfig, lengths: [Int], threads: Int) {
+    init(config c: BERTConfig, lengths: [Int]) {
         var starts: [Int] = []
         var t = 0
         for n in lengths { starts.append(t); t += n }
@@ -31,9 +28,7 @@ struct BERTScratch {
         context = .allocate(capacity: rows * h)
         sum = .allocate(capacity: rows * h)
         ffn = .allocate(capacity: rows * c.intermediateSize)
-        groups = BERTModel.split(lengths, into: threads)
-        scoresStride = longest * longest
-        scores = .allocate(capacity: max(1, groups.count) * scoresStride)
+        scores = .allocate(capacity: longest * longest)
     }
 
     func deallocate() {
@@ -43,11 +38,11 @@ struct BERTScratch {
 
 extension BERTModel {
     /// Runs `batch` and writes one pooled vector per sequence to `out` (`batch.count × hidden`).
-    func forward(_ batch: [[Int32]], pooling: BERTPooling, into out: UnsafeMutablePointer<Float>, threads: Int) {
+    func forward(_ batch: [[Int32]], pooling: BERTPooling, into out: UnsafeMutablePointer<Float>) {
         let h = config.hiddenSize
-        let scratch = BERTScratch(config: config, lengths: batch.map(\.count), threads: threads)
+        let scratch = BERTScratch(config: config, lengths: batch.map(\.count))
         defer { scratch.deallocate() }
-        run(batch, scratch: scratch, threads: threads)
+        run(batch, scratch: scratch)
         for s in batch.indices {
             let v = out + s * h
             let n = scratch.lengths[s]
@@ -75,7 +70,7 @@ extension BERTModel {
     }
 
     /// The encoder: embeddings, then every layer; the last hidden states are left in `scratch.x`.
-    func run(_ batch: [[Int32]], scratch s: BERTScratch, threads: Int) {
+    func run(_ batch: [[Int32]], scratch s: BERTScratch) {
         let c = config, w = weights
         let h = c.hiddenSize, inter = c.intermediateSize, eps = c.layerNormEps
         let t = s.tokens
@@ -102,22 +97,17 @@ extension BERTModel {
         for layer in w.layers {
             // Q | K | V for every token in one GEMM.
             linear(s.x, rows: t, input: h, weight: layer.qkv, bias: layer.qkvBias, output: 3 * h, into: s.qkv)
-            parallel(s.groups.count) { g in attention(s, group: g) }
+            attention(s)
             // x = LN(x + Wo·ctx + bo)
             linear(s.context, rows: t, input: h, weight: layer.attentionOutput, bias: layer.attentionOutputBias,
                    output: h, into: s.sum)
-            parallel(threads) { w in addAndNorm(s, rows: share(t, w, threads), gamma: layer.attentionNorm,
-                                                beta: layer.attentionNormBias, eps: eps) }
+            addAndNorm(s, gamma: layer.attentionNorm, beta: layer.attentionNormBias, eps: eps)
             // x = LN(x + W2·gelu(W1·x + b1) + b2)
             linear(s.x, rows: t, input: h, weight: layer.ffnUp, bias: layer.ffnUpBias, output: inter, into: s.ffn)
-            parallel(threads) { w in
-                let r = share(t, w, threads)
-                ErfGELU.apply(s.ffn + r.lowerBound * inter, count: r.count * inter)
-            }
+            ErfGELU.apply(s.ffn, count: t * inter)
             linear(s.ffn, rows: t, input: inter, weight: layer.ffnDown, bias: layer.ffnDownBias, output: h,
                    into: s.sum)
-            parallel(threads) { w in addAndNorm(s, rows: share(t, w, threads), gamma: layer.outputNorm,
-                                                beta: layer.outputNormBias, eps: eps) }
+            addAndNorm(s, gamma: layer.outputNorm, beta: layer.outputNormBias, eps: eps)
         }
     }
 
@@ -137,11 +127,11 @@ extension BERTModel {
     }
 
     /// `x = LN(sum + x)` row by row (`sum` holds the sublayer output).
-    func addAndNorm(_ s: BERTScratch, rows: Range<Int>, gamma: [Float], beta: [Float], eps: Float) {
+    func addAndNorm(_ s: BERTScratch, gamma: [Float], beta: [Float], eps: Float) {
         let h = config.hiddenSize
         gamma.withUnsafeBufferPointer { g in
         beta.withUnsafeBufferPointer { b in
-            for r in rows {
+            for r in 0..<s.tokens {
                 let row = s.sum + r * h, xr = s.x + r * h
                 for j in 0..<h { row[j] += xr[j] }
                 LayerNorm.apply(row, xr, count: h, gamma: g.baseAddress!, beta: b.baseAddress!, eps: eps)
@@ -150,69 +140,31 @@ extension BERTModel {
     }
 
     /// Multi-head self-attention of each sequence over its own tokens:
-    /// `context_h = softmax(Q_h K_hᵀ / √d) V_h` per head `h`, heads written side by side. Worker `group`
-    /// handles its share of the sequences with its own score buffer.
-    func attention(_ s: BERTScratch, group: Int) {
+    /// `context_h = softmax(Q_h K_hᵀ / √d) V_h` per head `h`, heads written side by side.
+    func attention(_ s: BERTScratch) {
         let h = config.hiddenSize, d = config.headDim, ld = 3 * h
         let scale = 1 / Float(d).squareRoot()
-        let scores = s.scores + group * s.scoresStride
-        for seq in s.groups[group] {
+        for seq in s.lengths.indices {
             let n = s.lengths[seq]
             guard n > 0 else { continue }
             let base = s.qkv + s.starts[seq] * ld
             for head in 0..<config.headCount {
                 let q = base + head * d, k = base + h + head * d, v = base + 2 * h + head * d
+                // scores (n × n) = Q Kᵀ
+                GEMM.blas(m: n, n: n, k: d, a: q, lda: ld, b: k, ldb: ld, bTransposed: true, c: s.scores, ldc: n)
                 for i in 0..<n {
-                    let row = scores + i * n
+                    let row = s.scores + i * n
                     var m = -Float.infinity
-                    for j in 0..<n {
-                        let x = Self.dot(q + i * ld, k + j * ld, count: d) * scale
-                        row[j] = x
-                        m = max(m, x)
-                    }
+                    for j in 0..<n { row[j] *= scale; m = max(m, row[j]) }
                     var total: Float = 0
                     for j in 0..<n { row[j] = exp(row[j] - m); total += row[j] }
                     let inv = 1 / total
-                    // context_i = Σ_j p_ij v_j
-                    let out = s.context + (s.starts[seq] + i) * h + head * d
-                    out.update(repeating: 0, count: d)
-                    for j in 0..<n {
-                        let p = row[j] * inv, vj = v + j * ld
-                        for c in 0..<d { out[c] += p * vj[c] }
-                    }
+                    for j in 0..<n { row[j] *= inv }
                 }
+                // context (n × d) = P V, into this head's columns.
+                GEMM.blas(m: n, n: d, k: n, a: s.scores, lda: n, b: v, ldb: ld, bTransposed: false,
+                          c: s.context + s.starts[seq] * h + head * d, ldc: h)
             }
         }
-    }
-
-    /// Dot product with eight partial sums (SIMD lanes), then the tail.
-    @inline(__always)
-    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count n: Int) -> Float {
-        var acc = SIMD8<Float>(repeating: 0)
-        var i = 0
-        while i + 8 <= n {
-            acc += UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
-                 * UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
-            i += 8
-        }
-        var sum = acc.sum()
-        while i < n { sum += a[i] * b[i]; i += 1 }
-        return sum
-    }
-
-    /// Runs `body(worker)` for `0..<workers` on Dispatch's pool (inline for one worker).
-    func parallel(_ workers: Int, _ body: (Int) -> Void) {
-        if workers <= 1 { body(0); return }
-        withoutActuallyEscaping(body) { escaping in
-            nonisolated(unsafe) let work = escaping
-            DispatchQueue.concurrentPerform(iterations: workers) { work($0) }
-        }
-    }
-
-    /// Worker `w`'s contiguous share of `0..<count`.
-    func share(_ count: Int, _ w: Int, _ workers: Int) -> Range<Int> {
-        let base = count / workers, extra = count % workers
-        let start = w * base + min(w, extra)
-        return start..<(start + base + (w < extra ? 1 : 0))
     }
 }

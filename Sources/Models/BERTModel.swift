@@ -9,7 +9,7 @@ import Kernels
 /// (or [CLS]) of the last hidden states, optionally L2-normalized.
 ///
 /// Batches are packed: each sequence attends only to its own tokens, and the linear layers run on
-/// all tokens of the batch at once (one GEMM per layer and projection). This equals padding to the longest sequence with an attention
+/// all tokens of the batch at once. This equals padding to the longest sequence with an attention
 /// mask (padded keys get probability 0, padded rows are never pooled) without computing padded rows.
 public final class BERTModel: Sendable {
     public let config: BERTConfig
@@ -50,8 +50,7 @@ public final class BERTModel: Sendable {
     ///
     /// - Parameters:
     ///   - batch: token ids per sequence; an empty sequence gives a zero vector.
-    ///   - threads: worker threads for attention, normalization and GELU; the matrix products run on
-    ///     OpenBLAS's own threads (`OPENBLAS_NUM_THREADS`, default: all cores).
+    ///   - threads: worker threads; the batch is split into that many groups of about equal token count.
     ///   - pooling: overrides the model's pooling (from 1_Pooling/config.json and modules.json).
     /// - Returns: `batch.count` vectors of `dimension` floats, in input order.
     /// - Throws: `BERTError.tokenOutOfRange` or `.sequenceTooLong` before any work is done.
@@ -62,7 +61,12 @@ public final class BERTModel: Sendable {
         let out = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(1, batch.count * h))
         defer { out.deallocate() }
         out.initialize(repeating: 0)
-        if let base = out.baseAddress { forward(batch, pooling: pooling, into: base, threads: max(1, threads)) }
+        let groups = Self.split(batch.map(\.count), into: max(1, threads))
+        nonisolated(unsafe) let outBase = out.baseAddress!
+        DispatchQueue.concurrentPerform(iterations: groups.count) { g in
+            let range = groups[g]
+            forward(Array(batch[range]), pooling: pooling, into: outBase + range.lowerBound * h)
+        }
         return (0..<batch.count).map { Array(out[($0 * h)..<(($0 + 1) * h)]) }
     }
 
@@ -87,8 +91,8 @@ public final class BERTModel: Sendable {
         try validate(ids)
         var states = [Float](repeating: 0, count: ids.count * config.hiddenSize)
         states.withUnsafeMutableBufferPointer { buf in
-            let scratch = BERTScratch(config: config, lengths: [ids.count], threads: 1)
-            run([ids], scratch: scratch, threads: 1)
+            let scratch = BERTScratch(config: config, lengths: [ids.count])
+            run([ids], scratch: scratch)
             if let base = buf.baseAddress { base.update(from: scratch.x, count: buf.count) }
             scratch.deallocate()
         }

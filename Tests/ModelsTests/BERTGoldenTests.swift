@@ -150,11 +150,13 @@ final class BERTGoldenTests: XCTestCase {
         let g = try BERTTestFiles.goldens()
         let perf = try XCTUnwrap(g["performance"] as? [String: Any])
         let checks = try XCTUnwrap(perf["embedding_checksums"] as? [String: Any])
+        // Worker threads (the batch is split over them); OWL_BENCH_THREADS overrides.
+        let threads = ProcessInfo.processInfo.environment["OWL_BENCH_THREADS"].flatMap(Int.init) ?? 2
         var times: [Double] = []
         var vectors: [[Float]] = []
         for _ in 0..<5 {
             let start = Date()
-            vectors = try m.embed(ids, batchSize: 32, threads: 2)
+            vectors = try m.embed(ids, batchSize: 32, threads: threads)
             times.append(Date().timeIntervalSince(start))
         }
         let sum = vectors.reduce(0.0) { $0 + $1.reduce(0.0) { $0 + Double($1) } }
@@ -162,7 +164,7 @@ final class BERTGoldenTests: XCTestCase {
         XCTAssertLessThanOrEqual(BERTTestFiles.maxAbsDiff(Array(vectors[0].prefix(8)),
                                                           try BERTTestFiles.floats(checks["first_sentence_first8"])), 1e-4)
         let best = times.min() ?? 0
-        print(String(format: "BERT throughput: 1000 sentences, batch 32, 2 threads: best %.3f s = %.0f sentences/s (runs: %@)",
+        print(String(format: "BERT throughput: 1000 sentences, batch 32, \(threads) threads: best %.3f s = %.0f sentences/s (runs: %@)",
                      best, 1000 / best, times.map { String(format: "%.3f", $0) }.joined(separator: ", ")))
     }
 }
