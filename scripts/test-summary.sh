@@ -2,8 +2,9 @@
 # Prints one plain closing line from an XCTest log: "tests: N passed, M failed, K skipped".
 set -euo pipefail
 line=$(grep -E "^[[:space:]]*Executed [0-9]+ tests?, with" "$1" | tail -n 1)
-total=$(sed -E 's/.*Executed ([0-9]+) tests?.*/\1/' <<<"$line")
-failed=$(sed -E 's/.*with ([0-9]+) failures?.*/\1/' <<<"$line")
-skipped=0
-if grep -q "tests skipped" <<<"$line"; then skipped=$(sed -E 's/.*with ([0-9]+) tests? skipped.*/\1/' <<<"$line"); fi
+total=$(sed -nE 's/.*Executed ([0-9]+) tests?,.*/\1/p' <<<"$line")
+failed=$(sed -nE 's/.* ([0-9]+) failures? .*/\1/p' <<<"$line")
+skipped=$(sed -nE 's/.* ([0-9]+) tests? skipped.*/\1/p' <<<"$line")
+total=${total:-0}; failed=${failed:-0}; skipped=${skipped:-0}
 echo "tests: $((total - failed - skipped)) passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
