@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Checkpoint", "TestSupport", "owl-kernel-bench"]),
         // End-to-end tests of the `owl` binary (built first through the dependency).
         .testTarget(name: "CLITests", dependencies: ["owl", "TestSupport"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Kernels", "Checkpoint"], exclude: ["Fixtures"], swiftSettings: optimized),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Kernels", "Checkpoint", "TestSupport"], exclude: ["Fixtures"], swiftSettings: optimized),
         .testTarget(name: "SamplingTests", dependencies: ["Sampling"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Checkpoint", "TestSupport"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Models", "Sampling", "ChatTemplate", "Checkpoint", "TestSupport"]),

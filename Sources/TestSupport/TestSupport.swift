@@ -39,7 +39,8 @@ public func runPython(_ script: String, _ args: [String] = [], stdin: Data? = ni
 /// The Owl home with the installed catalog models (`make models`).
 public var owlHome: String {
     let env = ProcessInfo.processInfo.environment
-    return env["OWL_HOME"] ?? (NSHomeDirectory() + "/.owl")
+    if let h = env["OWL_HOME"], !h.isEmpty { return h }
+    return NSHomeDirectory() + "/.owl"
 }
 
 /// A deterministic generator (SplitMix64) so mutation tests are reproducible from their seed.

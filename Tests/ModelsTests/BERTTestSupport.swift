@@ -1,12 +1,12 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Locations and readers shared by the BERT tests.
 enum BERTTestFiles {
     /// The installed all-MiniLM-L6-v2 folder; skips the test when it is not installed.
     static func miniLM() throws -> String {
-        let env = ProcessInfo.processInfo.environment
-        let home = env["OWL_HOME"] ?? (NSHomeDirectory() + "/.owl")
+        let home = owlHome
         let path = home + "/models/all-minilm-l6-v2"
         guard FileManager.default.fileExists(atPath: path + "/model.safetensors") else {
             throw XCTSkip("all-minilm-l6-v2 is not installed under \(home)/models (run `make models`)")
@@ -14,25 +14,14 @@ enum BERTTestFiles {
         return path
     }
 
-    /// `shared/goldens/minilm/minilm_goldens.json`: `$OWL_GOLDENS`, else the first `shared/goldens` found
-    /// walking up from this source file (the shared folder sits beside the checkout).
+    /// `shared/goldens/minilm/minilm_goldens.json` (the folder from `TestSupport.goldensDirectory`).
     static func goldens() throws -> [String: Any] {
-        let env = ProcessInfo.processInfo.environment
-        var candidates: [String] = []
-        if let g = env["OWL_GOLDENS"] { candidates.append(g) }
-        var dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while dir.path != "/" {
-            candidates.append(dir.appendingPathComponent("shared/goldens").path)
-            dir = dir.deletingLastPathComponent()
+        let file = try goldensDirectory() + "/minilm/minilm_goldens.json"
+        guard let data = FileManager.default.contents(atPath: file) else {
+            XCTFail("\(file) is missing; set OWL_GOLDENS to the shared/goldens folder")
+            throw XCTSkip("goldens missing")
         }
-        for c in candidates {
-            let file = c + "/minilm/minilm_goldens.json"
-            if let data = FileManager.default.contents(atPath: file) {
-                return try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
-            }
-        }
-        XCTFail("minilm_goldens.json not found in \(candidates); set OWL_GOLDENS to the shared/goldens folder")
-        throw XCTSkip("goldens missing")
+        return try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 
     /// Token ids the goldens do not carry (scripts/minilm_fixture_ids.py).

@@ -1,14 +1,13 @@
 import Checkpoint
 import Foundation
 import Models
+import TestSupport
 import XCTest
 
 /// Locates the installed models and the shared goldens for the tests.
 enum Fixtures {
     /// `$OWL_HOME` (default ~/.owl).
-    static var owlHome: String {
-        ProcessInfo.processInfo.environment["OWL_HOME"] ?? (NSHomeDirectory() + "/.owl")
-    }
+    static var owlHome: String { TestSupport.owlHome }
 
     static let smolPath = "models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf"
     static let gemmaPath = "models/gemma3-270m/gemma-3-270m-q4_k_m.gguf"
@@ -22,17 +21,8 @@ enum Fixtures {
         return try GGUFFile(path: path)
     }
 
-    /// The goldens folder: `$OWL_GOLDENS`, else the first `shared/goldens` found walking up from this file.
-    static func goldens() throws -> URL {
-        if let env = ProcessInfo.processInfo.environment["OWL_GOLDENS"] { return URL(fileURLWithPath: env) }
-        var dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while dir.path != "/" {
-            let candidate = dir.appendingPathComponent("shared/goldens")
-            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        throw XCTSkip("shared/goldens not found above \(#filePath); set OWL_GOLDENS")
-    }
+    /// The shared goldens folder (see `TestSupport.goldensDirectory`).
+    static func goldens() throws -> URL { URL(fileURLWithPath: try goldensDirectory()) }
 
     static func json(_ relative: String) throws -> [String: Any] {
         let data = try Data(contentsOf: goldens().appendingPathComponent(relative))

@@ -1,22 +1,14 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import Tokenizer
 
 /// Where the tests find models, goldens and cached downloads.
 enum Fixtures {
     static let env = ProcessInfo.processInfo.environment
-    static var owlHome: String { env["OWL_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory() + "/.owl" }
-    /// The goldens folder: `$OWL_GOLDENS`, else the first `shared/goldens` found walking up from this file.
-    static var goldens: String {
-        if let g = env["OWL_GOLDENS"], !g.isEmpty { return g }
-        var dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while dir.path != "/" {
-            let candidate = dir.appendingPathComponent("shared/goldens")
-            if FileManager.default.fileExists(atPath: candidate.path) { return candidate.path }
-            dir = dir.deletingLastPathComponent()
-        }
-        return "shared/goldens (not found above \(#filePath); set OWL_GOLDENS)"
-    }
+    static var owlHome: String { TestSupport.owlHome }
+    /// The shared goldens folder (see `TestSupport.goldensDirectory`).
+    static var goldens: String { (try? goldensDirectory()) ?? "shared/goldens (not found; set OWL_GOLDENS)" }
     static var repoRoot: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     }
