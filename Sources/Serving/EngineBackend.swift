@@ -157,7 +157,8 @@ public final class EngineBackend: InferenceBackend, @unchecked Sendable {
             }
             let reason: Server.FinishReason = r.finishReason == .stop ? .stop : r.finishReason == .length ? .length : .cancelled
             return Server.GenerationResult(text: r.text, promptTokens: r.timings.promptTokens,
-                                           completionTokens: r.tokens.count, finishReason: reason)
+                                           completionTokens: r.tokens.count, finishReason: reason,
+                                           cachedPromptTokens: r.timings.cachedPromptTokens)
         } catch let e as EngineError {
             throw BackendError.invalidRequest(e.description)
         }

@@ -53,7 +53,7 @@ final class ServerRequestTests: XCTestCase {
         let choice = try XCTUnwrap((j["choices"] as? [[String: Any]])?.first)
         XCTAssertEqual((choice["message"] as? [String: Any])?["content"] as? String, "len3 w1 w2 ")
         XCTAssertEqual(choice["finish_reason"] as? String, "length")
-        XCTAssertEqual(j["usage"] as? [String: Int], ["prompt_tokens": 3, "completion_tokens": 3, "total_tokens": 6])
+        XCTAssertEqual((j["usage"] as? [String: Any])?.compactMapValues({ $0 as? Int }), ["prompt_tokens": 3, "completion_tokens": 3, "total_tokens": 6])
         XCTAssertEqual(f.backend?.last?.parameters.maxTokens, 3)
     }
 

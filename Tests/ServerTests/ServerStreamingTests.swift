@@ -29,7 +29,7 @@ final class ServerStreamingTests: XCTestCase {
         XCTAssertEqual(deltas.first?["role"] as? String, "assistant")
         XCTAssertEqual(deltas.compactMap { $0["content"] as? String }.joined(), "len3 w1 w2 w3 ")
         XCTAssertEqual((chunks[5]["choices"] as? [[String: Any]])?.first?["finish_reason"] as? String, "stop")
-        XCTAssertEqual(chunks[6]["usage"] as? [String: Int], ["prompt_tokens": 3, "completion_tokens": 4, "total_tokens": 7])
+        XCTAssertEqual((chunks[6]["usage"] as? [String: Any])?.compactMapValues({ $0 as? Int }), ["prompt_tokens": 3, "completion_tokens": 4, "total_tokens": 7])
         XCTAssertTrue(chunks.allSatisfy { $0["object"] as? String == "chat.completion.chunk" && $0["id"] as? String == chunks[0]["id"] as? String })
     }
 

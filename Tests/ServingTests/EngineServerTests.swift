@@ -51,7 +51,9 @@ final class EngineServerTests: XCTestCase {
         c = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key=key, max_retries=0)
         msgs = [{"role": "user", "content": "What is the capital of France?"}]
         r = c.chat.completions.create(model="smollm2-135m-instruct", messages=msgs, temperature=0, max_tokens=32)
+        r2 = c.chat.completions.create(model="smollm2-135m-instruct", messages=msgs, temperature=0, max_tokens=4)
         out = {"content": r.choices[0].message.content, "prompt_tokens": r.usage.prompt_tokens,
+               "cached": r2.usage.prompt_tokens_details.cached_tokens,
                "completion_tokens": r.usage.completion_tokens, "finish": r.choices[0].finish_reason}
         s = c.chat.completions.create(model="smollm2-135m-instruct", messages=msgs, temperature=0, max_tokens=32, stream=True)
         out["streamed"] = "".join(ch.choices[0].delta.content or "" for ch in s if ch.choices)
@@ -68,6 +70,8 @@ final class EngineServerTests: XCTestCase {
         XCTAssertEqual(j["streamed"] as? String, expected)
         XCTAssertEqual(j["ollama"] as? String, expected)
         XCTAssertEqual(j["prompt_tokens"] as? Int, 37)
+        // The repeated prompt reuses the cache of the first request: all but its last token.
+        XCTAssertEqual(j["cached"] as? Int, 36)
         XCTAssertEqual(j["completion_tokens"] as? Int, 32)
         XCTAssertEqual(j["finish"] as? String, "length")
         XCTAssertEqual(j["dims"] as? [Int], [384, 384])

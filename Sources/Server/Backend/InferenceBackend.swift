@@ -150,11 +150,14 @@ public struct GenerationResult: Sendable, Equatable {
     public var promptTokens: Int
     public var completionTokens: Int
     public var finishReason: FinishReason
-    public init(text: String, promptTokens: Int, completionTokens: Int, finishReason: FinishReason) {
+    /// Prompt tokens served from the KV cache of an earlier request (OpenAI `prompt_tokens_details.cached_tokens`).
+    public var cachedPromptTokens: Int
+    public init(text: String, promptTokens: Int, completionTokens: Int, finishReason: FinishReason, cachedPromptTokens: Int = 0) {
         self.text = text
         self.promptTokens = promptTokens
         self.completionTokens = completionTokens
         self.finishReason = finishReason
+        self.cachedPromptTokens = cachedPromptTokens
     }
 }
 

@@ -8,7 +8,8 @@ public enum OpenAIResponses {
 
     static func usage(_ r: GenerationResult) -> JSONValue {
         .object([("prompt_tokens", .int(r.promptTokens)), ("completion_tokens", .int(r.completionTokens)),
-                 ("total_tokens", .int(r.promptTokens + r.completionTokens))])
+                 ("total_tokens", .int(r.promptTokens + r.completionTokens)),
+                 ("prompt_tokens_details", .object([("cached_tokens", .int(r.cachedPromptTokens))]))])
     }
 
     /// The `id` of a chat completion (`chatcmpl-…`) or completion (`cmpl-…`).
