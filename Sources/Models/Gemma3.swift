@@ -97,11 +97,6 @@ public final class Gemma3Model: LanguageModel, @unchecked Sendable {
         softcap = Float(m["\(arch).final_logit_softcapping"]?.double ?? 0)
     }
 
-    public func makeCache(maxTokens: Int) -> KVCache {
-        KVCache(layers: config.layerCount, capacity: min(maxTokens, config.contextLength),
-                keyWidth: config.keyWidth, valueWidth: config.valueWidth)
-    }
-
     public func forward(tokens: [Int32], cache: KVCache, wantAllLogits: Bool) throws -> Logits {
         let c = config
         try Decoder.validate(tokens, cache: cache, config: c)

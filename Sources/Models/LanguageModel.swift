@@ -61,6 +61,12 @@ public protocol LanguageModel: AnyObject, Sendable {
 }
 
 extension LanguageModel {
+    /// A cache sized from the config: one K and V row per layer and position, at most the training context.
+    public func makeCache(maxTokens: Int) -> KVCache {
+        KVCache(layers: config.layerCount, capacity: min(maxTokens, config.contextLength),
+                keyWidth: config.keyWidth, valueWidth: config.valueWidth)
+    }
+
     /// Last-position logits of `tokens` appended to `cache`.
     public func forward(tokens: [Int32], cache: KVCache) throws -> Logits {
         try forward(tokens: tokens, cache: cache, wantAllLogits: false)

@@ -63,11 +63,6 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
                              window: 0, scale: 1 / Float(c.headDim).squareRoot())
     }
 
-    public func makeCache(maxTokens: Int) -> KVCache {
-        KVCache(layers: config.layerCount, capacity: min(maxTokens, config.contextLength),
-                keyWidth: config.keyWidth, valueWidth: config.valueWidth)
-    }
-
     public func forward(tokens: [Int32], cache: KVCache, wantAllLogits: Bool) throws -> Logits {
         let c = config
         try Decoder.validate(tokens, cache: cache, config: c)

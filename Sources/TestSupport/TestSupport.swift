@@ -47,6 +47,7 @@ public var owlHome: String {
 public struct SplitMix64: RandomNumberGenerator {
     public var state: UInt64
     public init(seed: UInt64) { state = seed }
+    public init(state: UInt64) { self.state = state }
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
@@ -67,4 +68,11 @@ public func goldensDirectory() throws -> String {
         dir = dir.deletingLastPathComponent()
     }
     throw XCTSkip("shared/goldens not found above \(#filePath); set OWL_GOLDENS")
+}
+
+extension SplitMix64 {
+    /// A float in [-1, 1) from the top 24 bits.
+    public mutating func float() -> Float { Float(next() >> 40) / Float(1 << 24) * 2 - 1 }
+    /// The low byte of the next value.
+    public mutating func byte() -> UInt8 { UInt8(truncatingIfNeeded: next()) }
 }

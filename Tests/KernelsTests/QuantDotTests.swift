@@ -1,23 +1,13 @@
 import Checkpoint
 import Kernels
+import TestSupport
 import XCTest
 
 /// Each quantized dot product against F64 math on the dequantized weight and the dequantized
 /// 8-bit activations: the integer kernels must reproduce that exactly up to F32 rounding.
 final class QuantDotTests: XCTestCase {
-    /// A tiny deterministic generator (SplitMix64) so failures reproduce.
-    struct RNG {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func float() -> Float { Float(next() >> 40) / Float(1 << 24) * 2 - 1 }
-        mutating func byte() -> UInt8 { UInt8(truncatingIfNeeded: next()) }
-    }
+    /// A deterministic generator (SplitMix64, from TestSupport) so failures reproduce.
+    typealias RNG = SplitMix64
 
     /// Random blocks of `type` with small positive f16 scales at the scale offsets.
     static func randomWeights(_ type: GGMLType, count: Int, rng: inout RNG) -> [UInt8] {

@@ -1,23 +1,13 @@
 import Checkpoint
 import Foundation
 import Kernels
+import TestSupport
 
 /// Tiny random models written with `GGUFWriter`, one per architecture, for fast shape, cache and
 /// error tests. Matrices use the quantized types the real models use (random blocks with sane scales),
 /// so the fast path runs its real kernels.
 struct TinyModel {
-    struct RNG {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func float() -> Float { Float(next() >> 40) / Float(1 << 24) * 2 - 1 }
-        mutating func byte() -> UInt8 { UInt8(truncatingIfNeeded: next()) }
-    }
+    typealias RNG = SplitMix64
 
     enum Arch: String { case llama, gemma3 }
 
