@@ -72,9 +72,9 @@ public final class EngineBackend: InferenceBackend, @unchecked Sendable {
     public var queueDepth: Int { slots.withLock { $0.values.reduce(0) { $0 + $1.queued } } }
 
     /// Per loaded model: requests waiting for a slot, sequences in slots, and slots.
-    public func schedulerLoad() -> [(model: String, waiting: Int, active: Int, slots: Int)] {
+    public func schedulerLoad() -> [SchedulerLoad] {
         slots.withLock { Array($0.values) }.compactMap { slot in
-            slot.scheduler.map { (slot.name, $0.waitingCount, $0.activeCount, $0.slotCount) }
+            slot.scheduler.map { SchedulerLoad(model: slot.name, waiting: $0.waitingCount, active: $0.activeCount, slots: $0.slotCount) }
         }.sorted { $0.model < $1.model }
     }
 
