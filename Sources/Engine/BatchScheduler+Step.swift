@@ -14,23 +14,25 @@ extension BatchScheduler {
                 for p in shared.withLock({ s -> [Pending] in defer { s.waiting = [] }; return s.waiting }) { refuse(p) }
                 return
             }
-            admit()
             for r in running where r.handle.isCancelled { finish(r, .cancelled) }
+            admit()
             if !running.isEmpty { step() }
         }
     }
 
-    /// Moves waiting requests into free slots, in arrival order; each takes the free slot whose cached
-    /// tokens share the longest prefix with its prompt (ties: the slot holding the least).
+    /// Ends cancelled waiting requests, then moves waiting requests into free slots, in arrival order;
+    /// each takes the free slot whose cached tokens share the longest prefix with its prompt (ties: the
+    /// slot holding the least).
     private func admit() {
         let free = slots.filter { !$0.busy }.count
         var cancelled: [Pending] = []
         let taken = shared.withLock { s -> [Pending] in
-            var taken: [Pending] = []
-            while taken.count < free, !s.waiting.isEmpty {
-                let p = s.waiting.removeFirst()
-                if p.handle.isCancelled { cancelled.append(p) } else { taken.append(p) }
+            if s.waiting.contains(where: { $0.handle.isCancelled }) {
+                cancelled = s.waiting.filter { $0.handle.isCancelled }
+                s.waiting.removeAll { $0.handle.isCancelled }
             }
+            let taken = Array(s.waiting.prefix(free))
+            s.waiting.removeFirst(taken.count)
             s.running += taken.count
             return taken
         }
