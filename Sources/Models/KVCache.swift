@@ -21,8 +21,10 @@ public final class KVCache {
         self.keyWidth = keyWidth
         self.valueWidth = valueWidth
         let n = max(1, layers * self.capacity * (keyWidth + valueWidth))
+        // Not filled: a position is written before it is counted, and only counted positions are read.
+        // Large allocations are mapped lazily, so an idle slot of a batch scheduler costs address space,
+        // not memory, until its positions are used.
         storage = .allocate(capacity: n)
-        storage.initialize(repeating: 0, count: n)
     }
 
     deinit { storage.deallocate() }
