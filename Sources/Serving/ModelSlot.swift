@@ -77,6 +77,9 @@ final class ModelSlot: @unchecked Sendable {
         let since = Double(DispatchTime.now().uptimeNanoseconds &- lastUsed.load(ordering: .relaxed)) / 1e9
         guard since >= idle else { return false }
         return queue.sync {
+            // A generation that started since the check above loads on this queue after this block (and
+            // finds the model unloaded), or already holds the scheduler: then keep it.
+            guard generating.load(ordering: .relaxed) == 0 else { return false }
             let had = generatorState != nil || embedderState != nil
             generatorState?.scheduler.shutdown()
             generatorState = nil
