@@ -1,5 +1,8 @@
 import Checkpoint
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Server
 import Serving
 import Synchronization
@@ -102,5 +105,41 @@ final class BatchedServingTests: XCTestCase {
         let r2 = try await second.value
         XCTAssertEqual(r2.finishReason, .cancelled)
         XCTAssertEqual(b.schedulerLoad(), [SchedulerLoad(model: "smollm2-135m-instruct", waiting: 0, active: 0, slots: 1)])
+    }
+
+    /// `/metrics` shows each loaded model's scheduler: its slots, waiting and running requests.
+    func testMetricsShowTheSchedulerOfEachLoadedModel() throws {
+        let b = try backend(parallel: 3)
+        signal(SIGPIPE, SIG_IGN)
+        var config = ServerConfiguration()
+        config.http.port = 0
+        config.requireKeys = false
+        config.log = { _ in }
+        let server = OwlServer(configuration: config, backend: b)
+        try server.start()
+        defer { server.stop(grace: 1) }
+        func call(_ method: String, _ path: String, _ body: String? = nil) -> (Int, String) {
+            var request = URLRequest(url: URL(string: "http://127.0.0.1:\(server.port)" + path)!)
+            request.httpMethod = method
+            request.httpBody = body.map { Data($0.utf8) }
+            let done = DispatchSemaphore(value: 0)
+            nonisolated(unsafe) var status = 0
+            nonisolated(unsafe) var text = ""
+            URLSession.shared.dataTask(with: request) { data, response, _ in
+                status = (response as? HTTPURLResponse)?.statusCode ?? 0
+                text = String(decoding: data ?? Data(), as: UTF8.self)
+                done.signal()
+            }.resume()
+            _ = done.wait(timeout: .now() + 60)
+            return (status, text)
+        }
+        XCTAssertFalse(call("GET", "/metrics").1.contains("owl_scheduler_slots{"), "no model loaded yet")
+        let (status, body) = call("POST", "/v1/completions", #"{"model": "smollm2-135m-instruct", "prompt": "Hello", "max_tokens": 2}"#)
+        XCTAssertEqual(status, 200, body)
+        let metrics = call("GET", "/metrics").1
+        for line in ["owl_scheduler_slots{model=\"smollm2-135m-instruct\"} 3", "owl_scheduler_active{model=\"smollm2-135m-instruct\"} 0",
+                     "owl_scheduler_waiting{model=\"smollm2-135m-instruct\"} 0"] {
+            XCTAssertTrue(metrics.split(separator: "\n").contains(Substring(line)), "missing \(line) in\n\(metrics)")
+        }
     }
 }
