@@ -150,15 +150,17 @@ public final class EngineBackend: InferenceBackend, @unchecked Sendable {
         var options = GenerationOptions()
         let room = engine.session.contextLength - prompt.count
         options.maxTokens = min(p.maxTokens ?? room, max(room, 1))
+        var logprobs = p.logprobs.map { LogprobsCollector(tokenizer: loaded.tokenizer, top: $0.top) }
+        options.logprobs = logprobs?.engineTop ?? 0
         do {
             let r = try engine.session.generate(prompt: prompt, options: options, sampler: sampler, stop: p.stop,
                                                 isCancelled: { cancel.isCancelled || !stream.isOpen }) { token in
-                _ = stream.send(token.text)
+                _ = stream.send(token.text, logprobs: logprobs?.attach(token) ?? [])
             }
             let reason: Server.FinishReason = r.finishReason == .stop ? .stop : r.finishReason == .length ? .length : .cancelled
             return Server.GenerationResult(text: r.text, promptTokens: r.timings.promptTokens,
                                            completionTokens: r.tokens.count, finishReason: reason,
-                                           cachedPromptTokens: r.timings.cachedPromptTokens)
+                                           cachedPromptTokens: r.timings.cachedPromptTokens, logprobs: logprobs?.records)
         } catch let e as EngineError {
             throw BackendError.invalidRequest(e.description)
         }
