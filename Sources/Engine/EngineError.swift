@@ -12,6 +12,8 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
     case invalidUTF8(what: String)
     /// Generation was cancelled (Ctrl-C, a disconnected client).
     case cancelled
+    /// Every slot is busy and `waiting` requests already wait for one.
+    case busy(waiting: Int)
 
     public var description: String {
         switch self {
@@ -27,6 +29,8 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
             return "\(what) is not valid UTF-8; convert it to UTF-8 first"
         case .cancelled:
             return "cancelled"
+        case .busy(let waiting):
+            return "every slot is busy and \(waiting) requests are already waiting; retry shortly"
         }
     }
 }

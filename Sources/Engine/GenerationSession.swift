@@ -72,11 +72,23 @@ public final class GenerationSession {
     /// Fits `prompt` into the context: unchanged when it fits with room for one token; otherwise an error,
     /// or with `truncate`, its first quarter and its end.
     public func fit(_ prompt: [Int32], reserve: Int, truncate: Bool) throws -> [Int32] {
+        try Self.fit(prompt, contextLength: contextLength, reserve: reserve, truncate: truncate)
+    }
+
+    /// `fit` for a context of `contextLength` positions.
+    static func fit(_ prompt: [Int32], contextLength: Int, reserve: Int, truncate: Bool) throws -> [Int32] {
         let room = contextLength - max(1, min(reserve, contextLength / 4))
         if prompt.count <= room { return prompt }
         guard truncate else { throw EngineError.promptTooLong(tokens: prompt.count, context: contextLength) }
         let head = room / 4
         return Array(prompt[0..<head]) + Array(prompt[(prompt.count - (room - head))...])
+    }
+
+    /// Checks the request and fits its prompt (shared with `BatchScheduler`).
+    static func admit(_ rawPrompt: [Int32], options: GenerationOptions, contextLength: Int) throws -> [Int32] {
+        guard !rawPrompt.isEmpty else { throw EngineError.emptyPrompt }
+        guard options.maxTokens >= 0 else { throw EngineError.invalidParameter("max tokens must be ≥ 0, got \(options.maxTokens)") }
+        return try fit(rawPrompt, contextLength: contextLength, reserve: options.maxTokens, truncate: options.truncatePrompt)
     }
 
     /// Generates a continuation of `prompt` (the whole conversation so far, as token ids).
@@ -89,64 +101,41 @@ public final class GenerationSession {
     public func generate(prompt rawPrompt: [Int32], options: GenerationOptions, sampler: Sampler,
                          stop: [String] = [], isCancelled: () -> Bool = { false },
                          onToken: (GeneratedToken) -> Void) throws -> GenerationResult {
-        guard !rawPrompt.isEmpty else { throw EngineError.emptyPrompt }
-        guard options.maxTokens >= 0 else { throw EngineError.invalidParameter("max tokens must be ≥ 0, got \(options.maxTokens)") }
-        let prompt = try fit(rawPrompt, reserve: options.maxTokens, truncate: options.truncatePrompt)
-        var result = GenerationResult()
-        result.timings.promptTokens = prompt.count
+        let prompt = try Self.admit(rawPrompt, options: options, contextLength: contextLength)
+        var stepper = TokenStepper(prompt: prompt, options: options, sampler: sampler, stop: stop, tokenizer: tokenizer)
 
         // Reuse the longest common prefix; at least the last prompt token is recomputed for its logits.
-        var common = 0
-        while common < min(tokens.count, prompt.count - 1) && tokens[common] == prompt[common] { common += 1 }
+        let common = Self.commonPrefix(tokens, prompt)
         cache.truncate(to: common)
         tokens.removeSubrange(common...)
-        result.timings.cachedPromptTokens = common
 
         var clock = Stopwatch()
         var logits = try model.forward(tokens: Array(prompt[common...]), cache: cache)
         tokens += prompt[common...]
-        result.timings.promptMilliseconds = clock.milliseconds
+        let promptMilliseconds = clock.milliseconds
         clock.restart()
 
-        var detokenizer = tokenizer.makeStreamingDetokenizer(renderSpecial: false)
-        var stopMatcher = StopMatcher(stops: stop)
-        var history = prompt
-        let eog = tokenizer.endOfGenerationIDs
-        var finish = FinishReason.length
-        for step in 0..<options.maxTokens {
-            if isCancelled() { finish = .cancelled; break }
-            let row = Array(logits.last)
-            let token = try sampler.sample(logits: row, history: history)
-            var logprob: Float?
-            var top: [(id: Int32, logprob: Float)] = []
-            if options.logprobs > 0 {
-                let lp = try sampler.logprobs(of: token, logits: row, top: options.logprobs)
-                logprob = lp.logprob
-                top = lp.top.map { (id: $0.token, logprob: $0.logprob) }
-                result.logprobs.append((lp.logprob, top))
-            }
-            if eog.contains(Int(token)) && !options.ignoreEOS { finish = .stop; break }
-            result.tokens.append(token)
-            history.append(token)
-            let (piece, stopped) = stopMatcher.feed(detokenizer.append(Int(token)))
-            result.text += piece
-            onToken(GeneratedToken(id: token, text: piece, logprob: logprob, top: top))
-            if stopped { finish = .stop; break }
-            if step == options.maxTokens - 1 { break }
-            if tokens.count >= contextLength { finish = .length; break }
-            logits = try model.forward(tokens: [token], cache: cache)
-            tokens.append(token)
-        }
-        if finish != .stop {
-            let tail = stopMatcher.feed(detokenizer.finish()).emit + stopMatcher.flush()
-            if !tail.isEmpty {
-                result.text += tail
-                onToken(GeneratedToken(id: -1, text: tail, logprob: nil, top: []))
+        var reason: FinishReason?
+        if !stepper.isExhausted {
+            while true {
+                if isCancelled() { reason = .cancelled; break }
+                let next = try stepper.step(logits: Array(logits.last), contextFull: tokens.count >= contextLength, emit: onToken)
+                guard case .feed(let token) = next else { break }
+                logits = try model.forward(tokens: [token], cache: cache)
+                tokens.append(token)
             }
         }
-        result.finishReason = finish
-        result.timings.generatedTokens = result.tokens.count
-        result.timings.generationMilliseconds = clock.milliseconds
-        return result
+        stepper.finish(reason, emit: onToken)
+        stepper.setTimings(cached: common, promptMilliseconds: promptMilliseconds, generationMilliseconds: clock.milliseconds)
+        return stepper.result
+    }
+
+    /// Length of the longest common prefix of `cached` and `prompt`, leaving at least the last prompt
+    /// token to compute (its logits predict the first new token).
+    static func commonPrefix(_ cached: [Int32], _ prompt: [Int32]) -> Int {
+        var common = 0
+        let limit = min(cached.count, prompt.count - 1)
+        while common < limit && cached[common] == prompt[common] { common += 1 }
+        return common
     }
 }

@@ -62,16 +62,28 @@ final class Workspace {
 /// optional per-head Q/K norms, RoPE, cache append, masked attention, output projection), input
 /// checks, embedding lookup and the output head. Each architecture file composes them.
 enum Decoder {
-    /// Checks tokens and cache before anything is written, so a failed call leaves the cache as it was.
-    static func validate(_ tokens: [Int32], cache: KVCache, config c: ModelConfig) throws {
-        guard !tokens.isEmpty else { throw ModelError.emptyInput }
-        guard cache.layers == c.layerCount, cache.keyWidth == c.keyWidth, cache.valueWidth == c.valueWidth else {
-            throw ModelError.cacheMismatch(message: "cache has \(cache.layers) layers × \(cache.keyWidth)+\(cache.valueWidth) floats, model needs \(c.layerCount) × \(c.keyWidth)+\(c.valueWidth)")
+    /// Checks every sequence's tokens and cache before anything is written, so a failed call leaves
+    /// every cache as it was, and lays the sequences out as consecutive row segments.
+    static func prepare(_ batch: [SequenceInput], config c: ModelConfig) throws -> Batch {
+        guard !batch.isEmpty else { throw ModelError.emptyInput }
+        var seen = Set<ObjectIdentifier>()
+        var segments: [Segment] = []
+        var row = 0
+        for s in batch {
+            guard !s.tokens.isEmpty else { throw ModelError.emptyInput }
+            let cache = s.cache
+            guard seen.insert(ObjectIdentifier(cache)).inserted else { throw ModelError.cacheInBatchTwice }
+            guard cache.layers == c.layerCount, cache.keyWidth == c.keyWidth, cache.valueWidth == c.valueWidth else {
+                throw ModelError.cacheMismatch(message: "cache has \(cache.layers) layers × \(cache.keyWidth)+\(cache.valueWidth) floats, model needs \(c.layerCount) × \(c.keyWidth)+\(c.valueWidth)")
+            }
+            for t in s.tokens where t < 0 || Int(t) >= c.vocabularySize {
+                throw ModelError.invalidToken(id: t, vocabularySize: c.vocabularySize)
+            }
+            try cache.reserve(s.tokens.count)
+            segments.append(Segment(cache: cache, start: cache.count, count: s.tokens.count, row: row, wantAll: s.wantAllLogits))
+            row += s.tokens.count
         }
-        for t in tokens where t < 0 || Int(t) >= c.vocabularySize {
-            throw ModelError.invalidToken(id: t, vocabularySize: c.vocabularySize)
-        }
-        try cache.reserve(tokens.count)
+        return Batch(segments: segments, tokens: batch.flatMap(\.tokens))
     }
 
     static func embed(_ tokens: [Int32], _ e: Embedding, scale: Float, into x: UnsafeMutablePointer<Float>) throws {
@@ -92,35 +104,45 @@ enum Decoder {
         for i in 0..<n { y[i] += x[i] }
     }
 
-    /// The attention half of layer `l` for the normalized input `ws.h`; writes `d`-wide rows to `ws.tmp`.
-    static func selfAttention(layer l: Int, _ w: AttentionWeights, _ kind: AttentionKind, tokens t: Int,
-                              cache: KVCache, config c: ModelConfig, ws: Workspace, parallel: Parallel) {
+    /// The attention half of layer `l` for the normalized input `ws.h` (all rows of the batch); writes
+    /// `d`-wide rows to `ws.tmp`. Projections run once over every row; RoPE, the cache append and the
+    /// attention itself run per segment, against the segment's own cache and positions.
+    static func selfAttention(layer l: Int, _ w: AttentionWeights, _ kind: AttentionKind, batch: Batch,
+                              config c: ModelConfig, ws: Workspace, parallel: Parallel) {
         let hd = c.headDim, vd = c.valueDim
+        let t = batch.rows
         w.q.apply(ws.h, tokens: t, ws.q, parallel: parallel)
         w.k.apply(ws.h, tokens: t, ws.k, parallel: parallel)
         w.v.apply(ws.h, tokens: t, ws.v, parallel: parallel)
         if let qn = w.qNorm { rmsNormRows(ws.q, qn, ws.q, rows: t * c.headCount, n: hd, eps: c.rmsEpsilon) }
         if let kn = w.kNorm { rmsNormRows(ws.k, kn, ws.k, rows: t * c.kvHeadCount, n: hd, eps: c.rmsEpsilon) }
-        let start = cache.count
-        let keys = cache.keys(l), values = cache.values(l)
-        for i in 0..<t {
-            kind.rope.apply(ws.q + i * c.headCount * hd, heads: c.headCount, headDim: hd, pos: start + i)
-            kind.rope.apply(ws.k + i * c.keyWidth, heads: c.kvHeadCount, headDim: hd, pos: start + i)
+        // Per segment: this layer's cache rows, and RoPE at the sequence's own positions before the append.
+        let stores = batch.segments.map { (keys: $0.cache.keys(l), values: $0.cache.values(l)) }
+        for (seg, store) in zip(batch.segments, stores) {
+            for i in seg.row..<(seg.row + seg.count) {
+                let pos = seg.start + i - seg.row
+                kind.rope.apply(ws.q + i * c.headCount * hd, heads: c.headCount, headDim: hd, pos: pos)
+                kind.rope.apply(ws.k + i * c.keyWidth, heads: c.kvHeadCount, headDim: hd, pos: pos)
+            }
+            (store.keys + seg.start * c.keyWidth).update(from: ws.k + seg.row * c.keyWidth, count: seg.count * c.keyWidth)
+            (store.values + seg.start * c.valueWidth).update(from: ws.v + seg.row * c.valueWidth, count: seg.count * c.valueWidth)
         }
-        (keys + start * c.keyWidth).update(from: ws.k, count: t * c.keyWidth)
-        (values + start * c.valueWidth).update(from: ws.v, count: t * c.valueWidth)
 
         let group = c.headCount / c.kvHeadCount
         let items = t * c.headCount
         let q = ws.q, att = ws.att
+        let segmentOfRow = batch.segmentOfRow, segments = batch.segments
         parallel.run { thread, threads in
             let mine = Parallel.range(items, thread: thread, threads: threads)
             guard !mine.isEmpty else { return }
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: start + t) { scores in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: batch.longest) { scores in
                 guard let s = scores.baseAddress else { return }
                 for item in mine {
                     let i = item / c.headCount, head = item % c.headCount, kvh = head / group
-                    let p = start + i
+                    let seg = segments[segmentOfRow[i]]
+                    let keys = stores[segmentOfRow[i]].keys, values = stores[segmentOfRow[i]].values
+                    let p = seg.start + i - seg.row
+                    // One query row (token i, head) against its own sequence's keys lo…p.
                     let lo = kind.window > 0 ? max(0, p - kind.window + 1) : 0
                     let qv = q + (i * c.headCount + head) * hd
                     for j in lo...p {
@@ -141,14 +163,19 @@ enum Decoder {
         w.o.apply(ws.att, tokens: t, ws.tmp, parallel: parallel)
     }
 
-    /// Final norm and output projection: the last row only, or every row.
-    static func logits(ws: Workspace, tokens t: Int, wantAll: Bool, norm: [Float], output: Linear,
-                       config c: ModelConfig, softcap: Float, parallel: Parallel) -> Logits {
-        let d = c.embeddingLength
-        let first = wantAll ? 0 : t - 1
-        let rows = t - first
-        rmsNormRows(ws.x + first * d, norm, ws.h, rows: rows, n: d, eps: c.rmsEpsilon)
-        var values = [Float](repeating: 0, count: rows * c.vocabularySize)
+    /// Final norm and output projection of the rows each segment asked for (its last row, or all), in
+    /// one product; then marks the new positions valid in every cache.
+    static func finish(ws: Workspace, batch: Batch, norm: [Float], output: Linear,
+                       config c: ModelConfig, softcap: Float, parallel: Parallel) -> [Logits] {
+        let d = c.embeddingLength, vocab = c.vocabularySize
+        var rows = 0
+        for seg in batch.segments {
+            let first = seg.wantAll ? seg.row : seg.row + seg.count - 1
+            let n = seg.row + seg.count - first
+            rmsNormRows(ws.x + first * d, norm, ws.h + rows * d, rows: n, n: d, eps: c.rmsEpsilon)
+            rows += n
+        }
+        var values = [Float](repeating: 0, count: rows * vocab)
         values.withUnsafeMutableBufferPointer { out in
             guard let o = out.baseAddress else { return }
             output.apply(ws.h, tokens: rows, o, parallel: parallel)
@@ -156,6 +183,51 @@ enum Decoder {
                 for i in 0..<out.count { o[i] = softcap * Foundation.tanh(o[i] / softcap) }
             }
         }
-        return Logits(vocabularySize: c.vocabularySize, positions: rows, values: values)
+        for seg in batch.segments { seg.cache.advance(by: seg.count) }
+        if batch.segments.count == 1 { return [Logits(vocabularySize: vocab, positions: rows, values: values)] }
+        var result: [Logits] = []
+        var at = 0
+        for seg in batch.segments {
+            let n = seg.wantAll ? seg.count : 1
+            result.append(Logits(vocabularySize: vocab, positions: n, values: Array(values[(at * vocab)..<((at + n) * vocab)])))
+            at += n
+        }
+        return result
     }
+}
+
+/// A run of consecutive batch rows that belong to one sequence.
+struct Segment {
+    let cache: KVCache
+    /// Position of the segment's first row (the cache's length before the call).
+    let start: Int
+    /// Rows (new tokens) in the segment.
+    let count: Int
+    /// Index of the segment's first row in the batch.
+    let row: Int
+    /// Logits for every row instead of the last only.
+    let wantAll: Bool
+}
+
+/// The sequences of one forward call laid out row after row.
+struct Batch {
+    let segments: [Segment]
+    /// Every new token, segment after segment.
+    let tokens: [Int32]
+    /// For each row, the index of its segment.
+    let segmentOfRow: [Int]
+    /// The most positions any row attends over (scratch size for its scores).
+    let longest: Int
+
+    init(segments: [Segment], tokens: [Int32]) {
+        self.segments = segments
+        self.tokens = tokens
+        var owner: [Int] = []
+        owner.reserveCapacity(tokens.count)
+        for (i, s) in segments.enumerated() { owner += repeatElement(i, count: s.count) }
+        segmentOfRow = owner
+        longest = segments.map { $0.start + $0.count }.max() ?? 1
+    }
+
+    var rows: Int { tokens.count }
 }

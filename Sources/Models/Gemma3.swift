@@ -97,15 +97,15 @@ public final class Gemma3Model: LanguageModel, @unchecked Sendable {
         softcap = Float(m["\(arch).final_logit_softcapping"]?.double ?? 0)
     }
 
-    public func forward(tokens: [Int32], cache: KVCache, wantAllLogits: Bool) throws -> Logits {
+    public func forward(batch sequences: [SequenceInput]) throws -> [Logits] {
         let c = config
-        try Decoder.validate(tokens, cache: cache, config: c)
-        let t = tokens.count, d = c.embeddingLength, ff = c.feedForwardLength
+        let batch = try Decoder.prepare(sequences, config: c)
+        let t = batch.rows, d = c.embeddingLength, ff = c.feedForwardLength
         let ws = Workspace(tokens: t, config: c)
-        try Decoder.embed(tokens, embedding, scale: embeddingScale, into: ws.x)
+        try Decoder.embed(batch.tokens, embedding, scale: embeddingScale, into: ws.x)
         for (l, layer) in layers.enumerated() {
             Decoder.rmsNormRows(ws.x, layer.attnNorm, ws.h, rows: t, n: d, eps: c.rmsEpsilon)
-            Decoder.selfAttention(layer: l, layer.attention, layer.kind, tokens: t, cache: cache, config: c, ws: ws, parallel: parallel)
+            Decoder.selfAttention(layer: l, layer.attention, layer.kind, batch: batch, config: c, ws: ws, parallel: parallel)
             Decoder.rmsNormRows(ws.tmp, layer.postAttnNorm, ws.tmp, rows: t, n: d, eps: c.rmsEpsilon)
             Decoder.add(ws.x, ws.tmp, count: t * d)
             Decoder.rmsNormRows(ws.x, layer.ffnNorm, ws.h, rows: t, n: d, eps: c.rmsEpsilon)
@@ -116,8 +116,7 @@ public final class Gemma3Model: LanguageModel, @unchecked Sendable {
             Decoder.rmsNormRows(ws.tmp, layer.postFfnNorm, ws.tmp, rows: t, n: d, eps: c.rmsEpsilon)
             Decoder.add(ws.x, ws.tmp, count: t * d)
         }
-        cache.advance(by: t)
-        return Decoder.logits(ws: ws, tokens: t, wantAll: wantAllLogits, norm: outputNorm, output: output,
+        return Decoder.finish(ws: ws, batch: batch, norm: outputNorm, output: output,
                               config: c, softcap: softcap, parallel: parallel)
     }
 }

@@ -43,6 +43,22 @@ public struct Logits: Sendable {
     public var last: ArraySlice<Float> { row(positions - 1) }
 }
 
+/// One sequence of a batched forward: new tokens appended to the sequence held in its own cache.
+/// Positions continue from `cache.count`.
+public struct SequenceInput {
+    /// The new tokens: one for a decode step, several for (a chunk of) a prompt.
+    public var tokens: [Int32]
+    public var cache: KVCache
+    /// Logits for every new position (perplexity) instead of the last only.
+    public var wantAllLogits: Bool
+
+    public init(tokens: [Int32], cache: KVCache, wantAllLogits: Bool = false) {
+        self.tokens = tokens
+        self.cache = cache
+        self.wantAllLogits = wantAllLogits
+    }
+}
+
 /// A decoder-only language model: token ids in, next-token logits out, state in a `KVCache`.
 public protocol LanguageModel: AnyObject, Sendable {
     /// Hyperparameters read from the checkpoint.
@@ -51,13 +67,13 @@ public protocol LanguageModel: AnyObject, Sendable {
     /// An empty cache for up to `maxTokens` positions (clamped to the model's context length).
     func makeCache(maxTokens: Int) -> KVCache
 
-    /// Appends `tokens` to the sequence in `cache` (one batch; the cache grows by `tokens.count`)
-    /// and returns logits.
-    /// - Parameters:
-    ///   - wantAllLogits: logits for every input position (perplexity) instead of the last only.
-    /// - Throws: `ModelError.contextFull` (the cache is unchanged), `.invalidToken`, `.emptyInput`,
-    ///   `.cacheMismatch`.
-    func forward(tokens: [Int32], cache: KVCache, wantAllLogits: Bool) throws -> Logits
+    /// Appends each sequence's tokens to its own cache in one pass: every weight matrix is applied once to
+    /// the rows of all sequences together, attention runs per sequence against its own cache. Returns one
+    /// `Logits` per sequence, in order. The single-sequence `forward` is the one-element batch.
+    /// - Throws: `ModelError.contextFull`, `.invalidToken`, `.emptyInput`, `.cacheMismatch`,
+    ///   `.cacheInBatchTwice`; checked for every sequence before anything is written, so on error every
+    ///   cache is unchanged.
+    func forward(batch: [SequenceInput]) throws -> [Logits]
 }
 
 extension LanguageModel {
@@ -65,6 +81,18 @@ extension LanguageModel {
     public func makeCache(maxTokens: Int) -> KVCache {
         KVCache(layers: config.layerCount, capacity: min(maxTokens, config.contextLength),
                 keyWidth: config.keyWidth, valueWidth: config.valueWidth)
+    }
+
+    /// Appends `tokens` to the sequence in `cache` (one batch; the cache grows by `tokens.count`)
+    /// and returns logits.
+    /// - Parameters:
+    ///   - wantAllLogits: logits for every input position (perplexity) instead of the last only.
+    /// - Throws: `ModelError.contextFull` (the cache is unchanged), `.invalidToken`, `.emptyInput`,
+    ///   `.cacheMismatch`.
+    public func forward(tokens: [Int32], cache: KVCache, wantAllLogits: Bool) throws -> Logits {
+        let out = try forward(batch: [SequenceInput(tokens: tokens, cache: cache, wantAllLogits: wantAllLogits)])
+        guard let logits = out.first else { throw ModelError.emptyInput }
+        return logits
     }
 
     /// Last-position logits of `tokens` appended to `cache`.

@@ -63,15 +63,15 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
                              window: 0, scale: 1 / Float(c.headDim).squareRoot())
     }
 
-    public func forward(tokens: [Int32], cache: KVCache, wantAllLogits: Bool) throws -> Logits {
+    public func forward(batch sequences: [SequenceInput]) throws -> [Logits] {
         let c = config
-        try Decoder.validate(tokens, cache: cache, config: c)
-        let t = tokens.count, d = c.embeddingLength, ff = c.feedForwardLength
+        let batch = try Decoder.prepare(sequences, config: c)
+        let t = batch.rows, d = c.embeddingLength, ff = c.feedForwardLength
         let ws = Workspace(tokens: t, config: c)
-        try Decoder.embed(tokens, embedding, scale: 1, into: ws.x)
+        try Decoder.embed(batch.tokens, embedding, scale: 1, into: ws.x)
         for (l, layer) in layers.enumerated() {
             Decoder.rmsNormRows(ws.x, layer.attnNorm, ws.h, rows: t, n: d, eps: c.rmsEpsilon)
-            Decoder.selfAttention(layer: l, layer.attention, kind, tokens: t, cache: cache, config: c, ws: ws, parallel: parallel)
+            Decoder.selfAttention(layer: l, layer.attention, kind, batch: batch, config: c, ws: ws, parallel: parallel)
             Decoder.add(ws.x, ws.tmp, count: t * d)
             Decoder.rmsNormRows(ws.x, layer.ffnNorm, ws.h, rows: t, n: d, eps: c.rmsEpsilon)
             layer.gate.apply(ws.h, tokens: t, ws.gate, parallel: parallel)
@@ -80,8 +80,7 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
             layer.down.apply(ws.gate, tokens: t, ws.tmp, parallel: parallel)
             Decoder.add(ws.x, ws.tmp, count: t * d)
         }
-        cache.advance(by: t)
-        return Decoder.logits(ws: ws, tokens: t, wantAll: wantAllLogits, norm: outputNorm, output: output,
+        return Decoder.finish(ws: ws, batch: batch, norm: outputNorm, output: output,
                               config: c, softcap: 0, parallel: parallel)
     }
 }

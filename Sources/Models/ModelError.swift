@@ -20,6 +20,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case cacheMismatch(message: String)
     /// `forward` was called with no tokens.
     case emptyInput
+    /// One batched forward was given the same cache for two sequences.
+    case cacheInBatchTwice
 
     public var description: String {
         switch self {
@@ -43,6 +45,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
             return "KV cache does not fit this model: \(message); make the cache with this model's makeCache"
         case .emptyInput:
             return "forward needs at least one token"
+        case .cacheInBatchTwice:
+            return "the same KV cache appears twice in one batched forward; give each sequence its own cache (makeCache)"
         }
     }
 }

@@ -13,16 +13,21 @@ import Tokenizer
 /// The inference engine behind `owl serve`: lists the installed models, loads each on first use, and runs
 /// generations and embeddings for the HTTP routes.
 ///
-/// Scheduling today: requests for the same model run one at a time (in arrival order) on one shared
-/// `GenerationSession`, so consecutive requests that share a prompt prefix reuse the KV cache; different
-/// models run in parallel. Batching the decode steps of concurrent sessions is not implemented yet.
+/// Scheduling: each loaded model has a `BatchScheduler` with `parallel` slots (each its own KV cache);
+/// concurrent requests for the model are decoded together in one batched forward pass per step
+/// (continuous batching: they join and leave between steps), and a request takes the free slot whose
+/// cache shares the longest prefix with its prompt, so a repeated prefix is not computed again.
+/// Requests beyond the slots wait in arrival order, at most `maxQueue` per model (more get 503).
+/// Different models run in parallel.
 /// A model idle for `keepAlive` seconds is unloaded (its weights unmapped); it loads again on next use.
 public final class EngineBackend: InferenceBackend, @unchecked Sendable {
     let locator: ModelLocator
     let threads: Int
     let defaultContext: Int
-    /// Requests allowed to wait per model before new ones get 503.
+    /// Requests allowed to wait for a slot per model before new ones get 503.
     let maxQueue: Int
+    /// Sequences decoded together per model (its scheduler's slots).
+    let parallel: Int
     /// Clears each model for loading (integrity and license policy) and records the decision.
     let gate: LoadGate
     private let slots = Mutex<[String: ModelSlot]>([:])
@@ -30,17 +35,19 @@ public final class EngineBackend: InferenceBackend, @unchecked Sendable {
 
     /// - Parameters:
     ///   - threads: worker threads per forward pass.
-    ///   - contextLength: KV cache size per model (clamped to each model's training context).
+    ///   - contextLength: KV cache size per slot (clamped to each model's training context).
     ///   - keepAlive: seconds a model stays loaded after its last request (nil: forever).
-    ///   - maxQueue: requests that may wait per model; more are refused with 503.
+    ///   - maxQueue: requests that may wait for a slot per model; more are refused with 503.
+    ///   - parallel: slots per model: requests decoded together, each with its own KV cache.
     ///   - recorder: where policy decisions are recorded (the audit log); nil: $OWL_HOME/governance/decisions.jsonl.
     public init(locator: ModelLocator, threads: Int, contextLength: Int = 4096, keepAlive: Double? = 300, maxQueue: Int = 64,
-                recorder: (any DecisionRecorder)? = nil) {
+                parallel: Int = 4, recorder: (any DecisionRecorder)? = nil) {
         self.locator = locator
         self.gate = LoadGate(store: ModelStore(home: locator.home), recorder: recorder)
         self.threads = threads
         self.defaultContext = contextLength
         self.maxQueue = maxQueue
+        self.parallel = max(1, parallel)
         if let keepAlive {
             let timer = DispatchSource.makeTimerSource(queue: .global(qos: .utility))
             timer.schedule(deadline: .now() + min(keepAlive, 5), repeating: min(keepAlive, 5))
@@ -61,8 +68,15 @@ public final class EngineBackend: InferenceBackend, @unchecked Sendable {
         for slot in slots.withLock({ Array($0.values) }) { _ = slot.unloadIfIdle(seconds) }
     }
 
-    /// Requests queued or running, over all models (the server's queue-depth gauge).
+    /// Requests queued or running, over all models.
     public var queueDepth: Int { slots.withLock { $0.values.reduce(0) { $0 + $1.queued } } }
+
+    /// Per loaded model: requests waiting for a slot, sequences in slots, and slots.
+    public func schedulerLoad() -> [SchedulerLoad] {
+        slots.withLock { Array($0.values) }.compactMap { slot in
+            slot.scheduler.map { SchedulerLoad(model: slot.name, waiting: $0.waitingCount, active: $0.activeCount, slots: $0.slotCount) }
+        }.sorted { $0.model < $1.model }
+    }
 
     // MARK: Catalog
 
@@ -103,15 +117,25 @@ public final class EngineBackend: InferenceBackend, @unchecked Sendable {
 
     public func generate(_ request: GenerationRequest, stream: ResponseStream, cancel: CancellationToken) async throws -> Server.GenerationResult {
         let slot = try slot(request.model)
-        return try await slot.run(maxPending: maxQueue) { [self] in
-            let engine = try slot.generator(locator: locator, gate: gate, threads: threads, context: defaultContext)
-            return try Self.generate(request, engine: engine, stream: stream, cancel: cancel)
+        let (locator, gate, threads, context, parallel, maxQueue) = (locator, gate, threads, defaultContext, parallel, maxQueue)
+        return try await slot.generate(maxPending: maxQueue, load: {
+            try slot.generator(locator: locator, gate: gate, threads: threads, context: context, parallel: parallel, maxWaiting: maxQueue)
+        }) { engine in
+            try await Self.generate(request, engine: engine, stream: stream, cancel: cancel)
         }
     }
 
-    static func generate(_ request: GenerationRequest, engine: ModelSlot.Generator, stream: ResponseStream,
-                         cancel: CancellationToken) throws -> Server.GenerationResult {
-        let loaded = engine.model
+    /// A request as the engine takes it.
+    struct Job {
+        let prompt: [Int32]
+        let options: GenerationOptions
+        let sampler: Sampler
+        let stop: [String]
+    }
+
+    /// Renders and tokenizes the prompt and builds the sampler.
+    /// - Throws: `BackendError.invalidRequest` for a prompt or setting the model cannot take.
+    static func job(_ request: GenerationRequest, model loaded: Engine.LoadedModel, contextLength: Int) throws -> Job {
         let prompt: [Int32]
         do {
             switch request.input {
@@ -148,22 +172,49 @@ public final class EngineBackend: InferenceBackend, @unchecked Sendable {
             throw BackendError.invalidRequest(e.description)
         }
         var options = GenerationOptions()
-        let room = engine.session.contextLength - prompt.count
+        let room = contextLength - prompt.count
         options.maxTokens = min(p.maxTokens ?? room, max(room, 1))
-        var logprobs = p.logprobs.map { LogprobsCollector(tokenizer: loaded.tokenizer, top: $0.top) }
-        options.logprobs = logprobs?.engineTop ?? 0
+        options.logprobs = p.logprobs.map { LogprobsCollector.engineTop($0.top) } ?? 0
+        return Job(prompt: prompt, options: options, sampler: sampler, stop: p.stop)
+    }
+
+    /// Runs `request` on the model's scheduler, streaming text as it comes; a cancelled request (client
+    /// gone, server stopping, task cancelled) leaves the batch at the next step.
+    static func generate(_ request: GenerationRequest, engine: ModelSlot.Generator, stream: ResponseStream,
+                         cancel: CancellationToken) async throws -> Server.GenerationResult {
+        let scheduler = engine.scheduler
+        let job = try job(request, model: engine.model, contextLength: scheduler.contextLength)
+        let handle = GenerationHandle()
+        let stop: @Sendable () -> Void = { handle.cancel(); scheduler.signal() }
+        cancel.onCancel(stop)
+        nonisolated(unsafe) let sampler = job.sampler
+        let logprobs = request.parameters.logprobs.map { LogprobsCollector(tokenizer: engine.model.tokenizer, top: $0.top) }
+        let r: Engine.GenerationResult
         do {
-            let r = try engine.session.generate(prompt: prompt, options: options, sampler: sampler, stop: p.stop,
-                                                isCancelled: { cancel.isCancelled || !stream.isOpen }) { token in
-                _ = stream.send(token.text, logprobs: logprobs?.attach(token) ?? [])
-            }
-            let reason: Server.FinishReason = r.finishReason == .stop ? .stop : r.finishReason == .length ? .length : .cancelled
-            return Server.GenerationResult(text: r.text, promptTokens: r.timings.promptTokens,
-                                           completionTokens: r.tokens.count, finishReason: reason,
-                                           cachedPromptTokens: r.timings.cachedPromptTokens, logprobs: logprobs?.records)
+            r = try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { continuation in
+                    do {
+                        try scheduler.submit(prompt: job.prompt, options: job.options, sampler: sampler, stop: job.stop, handle: handle) { event in
+                            switch event {
+                            case .token(let token): if !stream.send(token.text, logprobs: logprobs?.attach(token) ?? []) { handle.cancel() }
+                            case .finished(let result): continuation.resume(returning: result)
+                            case .failed(let error): continuation.resume(throwing: error)
+                            }
+                        }
+                    } catch {
+                        continuation.resume(throwing: error)
+                    }
+                }
+            } onCancel: { stop() }
+        } catch EngineError.busy(let waiting) {
+            throw BackendError.unavailable("\(request.model) has \(waiting) requests waiting for its \(scheduler.slotCount) slots; retry shortly")
         } catch let e as EngineError {
             throw BackendError.invalidRequest(e.description)
         }
+        let reason: Server.FinishReason = r.finishReason == .stop ? .stop : r.finishReason == .length ? .length : .cancelled
+        return Server.GenerationResult(text: r.text, promptTokens: r.timings.promptTokens,
+                                       completionTokens: r.tokens.count, finishReason: reason,
+                                       cachedPromptTokens: r.timings.cachedPromptTokens, logprobs: logprobs?.records)
     }
 
     // MARK: Embeddings

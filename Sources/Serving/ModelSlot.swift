@@ -7,22 +7,24 @@ import Server
 import Synchronization
 import Tokenizer
 
-/// One installed model inside the server: loaded on first use, with a serial queue so its one shared
-/// session (and KV cache) serves one request at a time.
+/// One installed model inside the server: loaded on first use (on a serial queue, so one load at a time),
+/// then generations go to its `BatchScheduler`, which decodes up to `parallel` of them together.
 final class ModelSlot: @unchecked Sendable {
     let name: String
     private let queue: DispatchQueue
     /// Touched only on `queue`.
     private var generatorState: Generator?
     private var embedderState: Embedder?
-    /// Requests waiting for or running on this model.
+    /// Requests waiting for the queue (loading, embeddings).
     private let pending = Atomic<Int>(0)
+    /// Generations submitted to the scheduler and not yet finished.
+    private let generating = Atomic<Int>(0)
     /// Uptime in nanoseconds when the last request finished.
     private let lastUsed = Atomic<UInt64>(0)
 
-    struct Generator {
+    struct Generator: Sendable {
         let model: Engine.LoadedModel
-        let session: GenerationSession
+        let scheduler: BatchScheduler
     }
 
     struct Embedder {
@@ -55,14 +57,28 @@ final class ModelSlot: @unchecked Sendable {
         }
     }
 
+    /// Runs a generation: `load` on this model's queue (loads on first use), then `body` with its result,
+    /// outside the queue, counted as in use so the model is not unloaded under it.
+    func generate<G: Sendable, T: Sendable>(maxPending: Int, load: @escaping @Sendable () throws -> G,
+                                            _ body: (G) async throws -> T) async throws -> T {
+        generating.add(1, ordering: .relaxed)
+        defer {
+            lastUsed.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
+            generating.subtract(1, ordering: .relaxed)
+        }
+        let g = try await run(maxPending: maxPending, load)
+        return try await body(g)
+    }
+
     /// Unloads the model when nothing is queued and it has been idle for `idle` seconds.
     /// - Returns: true when it unloaded.
     func unloadIfIdle(_ idle: Double) -> Bool {
-        guard pending.load(ordering: .relaxed) == 0 else { return false }
+        guard pending.load(ordering: .relaxed) == 0, generating.load(ordering: .relaxed) == 0 else { return false }
         let since = Double(DispatchTime.now().uptimeNanoseconds &- lastUsed.load(ordering: .relaxed)) / 1e9
         guard since >= idle else { return false }
         return queue.sync {
             let had = generatorState != nil || embedderState != nil
+            generatorState?.scheduler.shutdown()
             generatorState = nil
             embedderState = nil
             return had
@@ -73,10 +89,16 @@ final class ModelSlot: @unchecked Sendable {
     var isLoaded: Bool { queue.sync { generatorState != nil || embedderState != nil } }
 
     /// Requests queued or running now.
-    var queued: Int { pending.load(ordering: .relaxed) }
+    var queued: Int { pending.load(ordering: .relaxed) + generating.load(ordering: .relaxed) }
+
+    /// The scheduler, when the model is loaded for generation.
+    var scheduler: BatchScheduler? { queue.sync { generatorState?.scheduler } }
 
     /// Must be called on `queue` (inside `run`).
-    func generator(locator: ModelLocator, gate: LoadGate, threads: Int, context: Int) throws -> Generator {
+    /// - Parameters:
+    ///   - parallel: sequences decoded together (slots, each with a KV cache of `context` positions).
+    ///   - maxWaiting: requests that may wait for a slot before new ones are refused.
+    func generator(locator: ModelLocator, gate: LoadGate, threads: Int, context: Int, parallel: Int, maxWaiting: Int) throws -> Generator {
         if let g = generatorState { return g }
         let resolved: ResolvedModel
         do { resolved = try locator.resolve(name) } catch { throw BackendError.modelNotFound(name) }
@@ -85,7 +107,9 @@ final class ModelSlot: @unchecked Sendable {
             throw BackendError.invalidRequest("\(name) is an embedding model; use /v1/embeddings or /api/embed")
         }
         let loaded = try Engine.LoadedModel(resolved, options: LoadOptions(mode: .fast, threads: threads))
-        let g = Generator(model: loaded, session: loaded.makeSession(contextLength: context))
+        let scheduler = BatchScheduler(model: loaded.model, tokenizer: loaded.tokenizer, slots: parallel,
+                                       contextLength: context, maxWaiting: maxWaiting)
+        let g = Generator(model: loaded, scheduler: scheduler)
         generatorState = g
         return g
     }

@@ -129,6 +129,11 @@ final class Router: HTTPHandler {
         let stats = connectionStats()
         metrics.openConnections.set([], Double(stats.open))
         metrics.slowClientsClosed.set([], Double(stats.timedOut))
+        for load in backend?.schedulerLoad() ?? [] {
+            metrics.schedulerWaiting.set([load.model], Double(load.waiting))
+            metrics.schedulerActive.set([load.model], Double(load.active))
+            metrics.schedulerSlots.set([load.model], Double(load.slots))
+        }
         return .full(HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8"),
                                                          ("X-Request-Id", c.requestID)],
                                   body: Array(metrics.registry.render().utf8)))

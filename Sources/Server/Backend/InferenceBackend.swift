@@ -25,6 +25,30 @@ public protocol InferenceBackend: Sendable {
 
     /// Embeds each input of `request` (one vector per input, in order).
     func embed(_ request: EmbeddingRequest, cancel: CancellationToken) async throws -> EmbeddingResult
+
+    /// Per loaded model, what its batch scheduler holds now (for `/metrics`); empty when not batching.
+    func schedulerLoad() -> [SchedulerLoad]
+}
+
+extension InferenceBackend {
+    public func schedulerLoad() -> [SchedulerLoad] { [] }
+}
+
+/// One model's batch scheduler at a moment.
+public struct SchedulerLoad: Sendable, Equatable {
+    public var model: String
+    /// Requests waiting for a slot.
+    public var waiting: Int
+    /// Sequences in slots (prefilling or decoding).
+    public var active: Int
+    /// Slots: sequences decoded together at most.
+    public var slots: Int
+    public init(model: String, waiting: Int, active: Int, slots: Int) {
+        self.model = model
+        self.waiting = waiting
+        self.active = active
+        self.slots = slots
+    }
 }
 
 /// A model as the APIs list it.

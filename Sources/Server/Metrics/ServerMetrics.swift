@@ -17,6 +17,11 @@ public final class ServerMetrics: Sendable {
     public let queueDepth: Gauge
     /// Generation requests producing tokens now.
     public let activeSessions: Gauge
+    /// Per model, from its batch scheduler (set when rendering): requests waiting for a slot, sequences
+    /// decoded together now, and slots.
+    public let schedulerWaiting: Gauge
+    public let schedulerActive: Gauge
+    public let schedulerSlots: Gauge
     /// Client disconnects that cancelled work.
     public let cancellations: Counter
     /// Requests refused by rate limits, per key.
@@ -41,6 +46,9 @@ public final class ServerMetrics: Sendable {
                                   labels: ["model", "finish_reason"])
         queueDepth = r.gauge("owl_queue_depth", "Generation requests waiting for their first token.")
         activeSessions = r.gauge("owl_active_sessions", "Generation requests in progress.")
+        schedulerWaiting = r.gauge("owl_scheduler_waiting", "Generation requests waiting for a batch slot, by model.", labels: ["model"])
+        schedulerActive = r.gauge("owl_scheduler_active", "Generation requests decoded together now, by model.", labels: ["model"])
+        schedulerSlots = r.gauge("owl_scheduler_slots", "Batch slots (requests decoded together at most), by model.", labels: ["model"])
         cancellations = r.counter("owl_cancellations_total", "Requests cancelled because the client went away.")
         rateLimited = r.counter("owl_rate_limited_total", "Requests refused with 429 by key.", labels: ["key"])
         auditRecords = r.counter("owl_audit_records_total", "Audit records committed.")

@@ -27,9 +27,11 @@ enum ServeCommand: Command {
       GET/POST /admin/keys, DELETE /admin/keys/NAME   key management (admin key)
 
     Models are the ones installed in $OWL_HOME/models (see `owl inspect`); each loads on its first request
-    and stays loaded. Requests for one model run one at a time in arrival order on a shared KV cache (a
-    request that repeats an earlier prompt prefix reuses it); different models run in parallel. Decode
-    steps of concurrent requests are not batched together yet.
+    and stays loaded. Concurrent requests for one model are decoded together (continuous batching: each
+    step runs one forward pass over the next token of every running request and a chunk of new prompts)
+    in up to --parallel slots, each with its own KV cache; a request takes the slot whose cache shares
+    the longest prefix with its prompt, so a repeated prefix is not computed again. Further requests wait
+    in arrival order (at most --max-queue, then 503). Different models run in parallel.
 
     Access: every request except GET /health needs `Authorization: Bearer KEY` (see `owl keys --help`).
     Without any key the server refuses to start, unless --no-auth is given, which is for one user on
@@ -43,9 +45,12 @@ enum ServeCommand: Command {
       --host ADDR            IPv4/IPv6 address to listen on (default 127.0.0.1)
       --port N               port (default 11435; 0 picks a free one, printed at start)
       --compute-threads N    threads for each model's forward pass (default: the number of cores)
-      --ctx N                KV cache size per model in tokens (default 4096, at most the model's)
+      --ctx N                KV cache size per slot in tokens (default 4096, at most the model's)
+      --parallel N           requests per model decoded together, each in a slot with its own KV
+                             cache (default 4)
       --keep-alive SECONDS   unload a model idle this long (default 300; "forever" keeps it loaded)
-      --max-queue N          requests that may wait per model before new ones get 503 (default 64)
+      --max-queue N          requests that may wait for a slot per model before new ones get 503
+                             (default 64)
       --threads N            event-loop threads (default: 2 per core, at least 16; a thread that ends
                              a request commits its audit record before serving more)
       --max-connections N    open connections at most (default 10000)
@@ -82,6 +87,7 @@ enum ServeCommand: Command {
         let computeThreads = try args.int("--compute-threads", in: 1...512) ?? ProcessInfo.processInfo.activeProcessorCount
         let contextLength = try args.int("--ctx", in: 64...1_048_576) ?? 4096
         let maxQueue = try args.int("--max-queue", in: 1...100_000) ?? 64
+        let parallel = try args.int("--parallel", in: 1...256) ?? 4
         var keepAlive: Double? = 300
         if let k = try args.option("--keep-alive") {
             if k == "forever" { keepAlive = nil } else {
@@ -141,7 +147,7 @@ enum ServeCommand: Command {
 
         signal(SIGPIPE, SIG_IGN)
         let backend = EngineBackend(locator: context.locator.locator, threads: computeThreads, contextLength: contextLength,
-                                    keepAlive: keepAlive, maxQueue: maxQueue,
+                                    keepAlive: keepAlive, maxQueue: maxQueue, parallel: parallel,
                                     recorder: config.audit.map { AuditDecisionRecorder(audit: $0) })
         let server = OwlServer(configuration: config, backend: backend)
         try server.start()
