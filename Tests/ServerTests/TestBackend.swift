@@ -35,6 +35,15 @@ final class TestBackend: InferenceBackend {
 
     func loadedModels() -> [LoadedModel] { [LoadedModel(model: models()[0], memoryBytes: 4096)] }
 
+    /// Generations running now (for the scheduler hook).
+    let running = Atomic<Int>(0)
+
+    /// Like a batching backend: tiny-chat with 2 slots while anything runs, nothing when idle.
+    func schedulerLoad() -> [SchedulerLoad] {
+        let n = running.load(ordering: .relaxed)
+        return n == 0 ? [] : [SchedulerLoad(model: "tiny-chat", waiting: 0, active: n, slots: 2)]
+    }
+
     /// The reply's pieces: "w0 ", "w1 ", … with the prompt's length in the first.
     static func pieces(for request: GenerationRequest, count: Int) -> [String] {
         let promptLength: Int
@@ -58,6 +67,8 @@ final class TestBackend: InferenceBackend {
 
     func generate(_ request: GenerationRequest, stream: ResponseStream, cancel: CancellationToken) async throws -> GenerationResult {
         generations.add(1, ordering: .relaxed)
+        running.add(1, ordering: .relaxed)
+        defer { running.subtract(1, ordering: .relaxed) }
         lastRequest.withLock { $0 = request }
         let c = config.withLock { $0 }
         let limit = request.parameters.maxTokens.map { min($0, c.pieces) } ?? c.pieces

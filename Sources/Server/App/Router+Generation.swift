@@ -15,22 +15,22 @@ final class GenerationTracker: Sendable {
         self.metrics = metrics
         self.model = model
         self.startedAt = startedAt
-        metrics.queueDepth.add([], 1)
-        metrics.activeSessions.add([], 1)
+        metrics.queueDepth.add([model], 1)
+        metrics.activeSessions.add([model], 1)
     }
 
     /// The first piece of text: the request leaves the queue.
     func first() {
         guard firstSeen.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
-        metrics.queueDepth.add([], -1)
+        metrics.queueDepth.add([model], -1)
         metrics.timeToFirstToken.observe([model], Double(DispatchTime.now().uptimeNanoseconds - startedAt) / 1e9)
     }
 
     func end() {
         if firstSeen.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged {
-            metrics.queueDepth.add([], -1)
+            metrics.queueDepth.add([model], -1)
         }
-        metrics.activeSessions.add([], -1)
+        metrics.activeSessions.add([model], -1)
     }
 }
 
