@@ -31,6 +31,8 @@ public final class EngineBackend: InferenceBackend, @unchecked Sendable {
     /// Clears each model for loading (integrity and license policy) and records the decision.
     let gate: LoadGate
     private let slots = Mutex<[String: ModelSlot]>([:])
+    /// Room for the models loaded at once (`--max-memory`, `--max-loaded`).
+    public let memory: MemoryBudget
     private let reaper: DispatchSourceTimer?
 
     /// - Parameters:
@@ -40,14 +42,17 @@ public final class EngineBackend: InferenceBackend, @unchecked Sendable {
     ///   - maxQueue: requests that may wait for a slot per model; more are refused with 503.
     ///   - parallel: slots per model: requests decoded together, each with its own KV cache.
     ///   - recorder: where policy decisions are recorded (the audit log); nil: $OWL_HOME/governance/decisions.jsonl.
+    ///   - memory: how much the loaded models may hold together; loading one that does not fit unloads the least
+    ///     recently used idle models first.
     public init(locator: ModelLocator, threads: Int, contextLength: Int = 4096, keepAlive: Double? = 300, maxQueue: Int = 64,
-                parallel: Int = 4, recorder: (any DecisionRecorder)? = nil) {
+                parallel: Int = 4, recorder: (any DecisionRecorder)? = nil, memory: MemoryLimits = MemoryLimits()) {
         self.locator = locator
         self.gate = LoadGate(store: ModelStore(home: locator.home), recorder: recorder)
         self.threads = threads
         self.defaultContext = contextLength
         self.maxQueue = maxQueue
         self.parallel = max(1, parallel)
+        self.memory = MemoryBudget(limits: memory)
         if let keepAlive {
             let timer = DispatchSource.makeTimerSource(queue: .global(qos: .utility))
             timer.schedule(deadline: .now() + min(keepAlive, 5), repeating: min(keepAlive, 5))
@@ -59,9 +64,18 @@ public final class EngineBackend: InferenceBackend, @unchecked Sendable {
             reaper.setEventHandler { [weak self] in self?.unloadIdle(keepAlive) }
             reaper.resume()
         }
+        connectBudget()
     }
 
     deinit { reaper?.cancel() }
+
+    /// Starts evicting through this backend's slots (after init, as the budget cannot hold `self` before).
+    private func connectBudget() {
+        memory.onEvict { [weak self] name in
+            guard let slot = self?.slots.withLock({ $0[name] }) else { return false }
+            return slot.unloadIfIdle(0)
+        }
+    }
 
     /// Unloads models idle for at least `seconds`.
     public func unloadIdle(_ seconds: Double) {
@@ -107,7 +121,7 @@ public final class EngineBackend: InferenceBackend, @unchecked Sendable {
         }
         return slots.withLock { slots in
             if let s = slots[name] { return s }
-            let s = ModelSlot(name: name)
+            let s = ModelSlot(name: name, budget: memory)
             slots[name] = s
             return s
         }
@@ -174,6 +188,7 @@ public final class EngineBackend: InferenceBackend, @unchecked Sendable {
         var options = GenerationOptions()
         let room = contextLength - prompt.count
         options.maxTokens = min(p.maxTokens ?? room, max(room, 1))
+        options.logprobs = p.logprobs.map { LogprobsCollector.engineTop($0.top) } ?? 0
         return Job(prompt: prompt, options: options, sampler: sampler, stop: p.stop)
     }
 
@@ -187,6 +202,7 @@ public final class EngineBackend: InferenceBackend, @unchecked Sendable {
         let stop: @Sendable () -> Void = { handle.cancel(); scheduler.signal() }
         cancel.onCancel(stop)
         nonisolated(unsafe) let sampler = job.sampler
+        let logprobs = request.parameters.logprobs.map { LogprobsCollector(tokenizer: engine.model.tokenizer, top: $0.top) }
         let r: Engine.GenerationResult
         do {
             r = try await withTaskCancellationHandler {
@@ -194,7 +210,7 @@ public final class EngineBackend: InferenceBackend, @unchecked Sendable {
                     do {
                         try scheduler.submit(prompt: job.prompt, options: job.options, sampler: sampler, stop: job.stop, handle: handle) { event in
                             switch event {
-                            case .token(let token): if !stream.send(token.text) { handle.cancel() }
+                            case .token(let token): if !stream.send(token.text, logprobs: logprobs?.attach(token) ?? []) { handle.cancel() }
                             case .finished(let result): continuation.resume(returning: result)
                             case .failed(let error): continuation.resume(throwing: error)
                             }
@@ -212,7 +228,7 @@ public final class EngineBackend: InferenceBackend, @unchecked Sendable {
         let reason: Server.FinishReason = r.finishReason == .stop ? .stop : r.finishReason == .length ? .length : .cancelled
         return Server.GenerationResult(text: r.text, promptTokens: r.timings.promptTokens,
                                        completionTokens: r.tokens.count, finishReason: reason,
-                                       cachedPromptTokens: r.timings.cachedPromptTokens)
+                                       cachedPromptTokens: r.timings.cachedPromptTokens, logprobs: logprobs?.records)
     }
 
     // MARK: Embeddings

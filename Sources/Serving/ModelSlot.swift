@@ -9,8 +9,11 @@ import Tokenizer
 
 /// One installed model inside the server: loaded on first use (on a serial queue, so one load at a time),
 /// then generations go to its `BatchScheduler`, which decodes up to `parallel` of them together.
+/// Loading first takes room in the server's `MemoryBudget` (which may unload other idle models); unloading
+/// gives it back.
 final class ModelSlot: @unchecked Sendable {
     let name: String
+    let budget: MemoryBudget
     private let queue: DispatchQueue
     /// Touched only on `queue`.
     private var generatorState: Generator?
@@ -32,13 +35,20 @@ final class ModelSlot: @unchecked Sendable {
         let tokenizer: any TextTokenizer
     }
 
-    init(name: String) {
+    init(name: String, budget: MemoryBudget) {
         self.name = name
+        self.budget = budget
         queue = DispatchQueue(label: "owl.model.\(name)")
     }
 
-    /// Bytes of weights mapped or held (approximate: the files' sizes).
-    var memoryBytes: Int64 { queue.sync { generatorState.map { Int64($0.model.gguf.file.count) } ?? 0 } }
+    /// What the loaded model holds (estimated when it was admitted), 0 when not loaded.
+    var memoryBytes: Int64 { budget.footprint(of: name)?.total ?? 0 }
+
+    /// Records a finished request: for idle unloading and for the budget's least-recently-used order.
+    private func markUsed() {
+        lastUsed.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
+        budget.touch(name)
+    }
 
     /// Runs `body` on this model's queue without blocking Swift's cooperative threads.
     /// - Throws: `BackendError.unavailable` when `maxPending` requests already wait for this model.
@@ -51,7 +61,7 @@ final class ModelSlot: @unchecked Sendable {
         return try await withCheckedThrowingContinuation { continuation in
             queue.async { [self] in
                 continuation.resume(with: Result { try body() })
-                lastUsed.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
+                markUsed()
                 pending.subtract(1, ordering: .relaxed)
             }
         }
@@ -63,7 +73,7 @@ final class ModelSlot: @unchecked Sendable {
                                             _ body: (G) async throws -> T) async throws -> T {
         generating.add(1, ordering: .relaxed)
         defer {
-            lastUsed.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
+            markUsed()
             generating.subtract(1, ordering: .relaxed)
         }
         let g = try await run(maxPending: maxPending, load)
@@ -84,6 +94,7 @@ final class ModelSlot: @unchecked Sendable {
             generatorState?.scheduler.shutdown()
             generatorState = nil
             embedderState = nil
+            if had { budget.release(name) }
             return had
         }
     }
@@ -109,12 +120,18 @@ final class ModelSlot: @unchecked Sendable {
         guard resolved.format == .gguf else {
             throw BackendError.invalidRequest("\(name) is an embedding model; use /v1/embeddings or /api/embed")
         }
-        let loaded = try Engine.LoadedModel(resolved, options: LoadOptions(mode: .fast, threads: threads))
-        let scheduler = BatchScheduler(model: loaded.model, tokenizer: loaded.tokenizer, slots: parallel,
-                                       contextLength: context, maxWaiting: maxWaiting)
-        let g = Generator(model: loaded, scheduler: scheduler)
-        generatorState = g
-        return g
+        try admit(resolved, context: context, parallel: parallel)
+        do {
+            let loaded = try Engine.LoadedModel(resolved, options: LoadOptions(mode: .fast, threads: threads))
+            let scheduler = BatchScheduler(model: loaded.model, tokenizer: loaded.tokenizer, slots: parallel,
+                                           contextLength: context, maxWaiting: maxWaiting)
+            let g = Generator(model: loaded, scheduler: scheduler)
+            generatorState = g
+            return g
+        } catch {
+            budget.release(name)
+            throw error
+        }
     }
 
     /// Must be called on `queue` (inside `run`).
@@ -123,18 +140,49 @@ final class ModelSlot: @unchecked Sendable {
         let resolved: ResolvedModel
         do { resolved = try locator.resolve(name) } catch { throw BackendError.modelNotFound(name) }
         try gate.clear(resolved)
-        let model: BERTModel
-        switch resolved.format {
-        case .huggingFace: model = try BERTModel(folder: HuggingFaceFolder(path: resolved.path))
-        case .gguf:
-            let gguf = try GGUFFile(path: resolved.path)
-            guard gguf.architecture == "bert" else {
-                throw BackendError.invalidRequest("\(name) is a \(gguf.architecture ?? "unknown") model, not an embedding model")
+        try admit(resolved, context: 0, parallel: 0)
+        do {
+            let model: BERTModel
+            switch resolved.format {
+            case .huggingFace: model = try BERTModel(folder: HuggingFaceFolder(path: resolved.path))
+            case .gguf:
+                let gguf = try GGUFFile(path: resolved.path)
+                guard gguf.architecture == "bert" else {
+                    throw BackendError.invalidRequest("\(name) is a \(gguf.architecture ?? "unknown") model, not an embedding model")
+                }
+                model = try BERTModel(gguf: gguf)
             }
-            model = try BERTModel(gguf: gguf)
+            let e = Embedder(model: model, tokenizer: try Tokenizer.load(resolved))
+            embedderState = e
+            return e
+        } catch {
+            budget.release(name)
+            throw error
         }
-        let e = Embedder(model: model, tokenizer: try Tokenizer.load(resolved))
-        embedderState = e
-        return e
+    }
+
+    /// Takes room in the budget for `resolved`: a decoder's footprint from its metadata (`parallel` KV caches of
+    /// `context` positions), an embedding model's from its files. Must be called on `queue`.
+    private func admit(_ resolved: ResolvedModel, context: Int, parallel: Int) throws {
+        let footprint: ModelFootprint
+        if resolved.format == .gguf, let gguf = try? GGUFFile(path: resolved.path), gguf.architecture != "bert",
+           let config = try? ModelConfig(gguf: gguf) {
+            footprint = .decoder(config, fileBytes: Int64(gguf.file.count), context: context, slots: parallel)
+        } else {
+            footprint = .embedder(fileBytes: Self.bytes(at: resolved.path))
+        }
+        try budget.admit(name, footprint)
+    }
+
+    /// Size of a file, or of the files in a folder (links followed).
+    static func bytes(at path: String) -> Int64 {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: path, isDirectory: &isDir) else { return 0 }
+        let files = isDir.boolValue ? ((try? fm.contentsOfDirectory(atPath: path)) ?? []).map { path + "/" + $0 } : [path]
+        return files.reduce(Int64(0)) { sum, f in
+            let resolved = (try? fm.destinationOfSymbolicLink(atPath: f)).map { $0.hasPrefix("/") ? $0 : (f as NSString).deletingLastPathComponent + "/" + $0 } ?? f
+            return sum + ((try? fm.attributesOfItem(atPath: resolved)[.size] as? NSNumber)?.int64Value ?? 0)
+        }
     }
 }

@@ -72,6 +72,11 @@ final class PythonClientTests: XCTestCase {
         out["embed"] = c.embed(model="tiny-embed", input="q").embeddings
         out["list"] = [m.model for m in c.list().models]
         out["show"] = c.show("tiny-chat").details.family
+        lp = c.chat(model="tiny-chat", messages=[{"role": "user", "content": "hi"}], logprobs=True, top_logprobs=2,
+                    options={"num_predict": 2}).logprobs
+        out["logprobs"] = [[t.token, t.logprob, [a.token for a in t.top_logprobs]] for t in lp]
+        streamed = [t.token for p in c.generate(model="tiny-chat", prompt="ab", stream=True, logprobs=True) for t in (p.logprobs or [])]
+        out["logprobs_stream"] = streamed
         try:
             c.chat(model="missing", messages=[{"role": "user", "content": "x"}])
         except ollama.ResponseError as err:
@@ -84,6 +89,8 @@ final class PythonClientTests: XCTestCase {
         XCTAssertEqual(j["embed"] as? [[Double]], [[1, 113, 0.5, -0.25]])
         XCTAssertEqual(j["list"] as? [String], ["tiny-chat", "other-model", "tiny-embed"])
         XCTAssertEqual(j["show"] as? String, "llama")
+        XCTAssertEqual(j["logprobs"] as? NSArray, [["len2 ", -0.125, ["len2 ", "alt1"]], ["w1 ", -0.25, ["w1 ", "alt1"]]] as NSArray)
+        XCTAssertEqual(j["logprobs_stream"] as? [String], ["len2 ", "w1 ", "w2 ", "w3 ", "w4 "])
         XCTAssertEqual((j["missing"] as? [Any])?.first as? Int, 404)
         XCTAssertEqual((j["missing"] as? [Any])?.last as? String, "model 'missing' not found; GET /v1/models lists the models you can use")
     }

@@ -44,6 +44,9 @@ final class ServeProcessTests: XCTestCase {
         let pub = try runOwl(["serve", "--port", "0", "--no-auth", "--host", "0.0.0.0"], home: home)
         XCTAssertEqual(pub.status, 2)
         XCTAssertTrue(pub.stderr.contains("--no-auth is refused on 0.0.0.0"), pub.stderr)
+        let memory = try runOwl(["serve", "--port", "0", "--no-auth", "--max-memory", "lots"], home: home)
+        XCTAssertEqual(memory.status, 2)
+        XCTAssertTrue(memory.stderr.hasPrefix("owl serve: --max-memory takes a size such as 2GiB, 512MiB or a number of bytes, got 'lots'"), memory.stderr)
     }
 
     func testKeysCommandsEndToEnd() throws {

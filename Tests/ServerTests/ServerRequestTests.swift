@@ -174,8 +174,32 @@ final class ServerRequestTests: XCTestCase {
         XCTAssertTrue(lines.contains(#"owl_model_requests_total{model="tiny-chat",finish_reason="stop"} 1"#), m.text)
         XCTAssertTrue(lines.contains(#"owl_time_to_first_token_seconds_count{model="tiny-chat"} 1"#), m.text)
         XCTAssertTrue(lines.contains(#"owl_http_request_duration_seconds_bucket{route="/health",le="+Inf"} 3"#), m.text)
-        XCTAssertTrue(lines.contains("owl_queue_depth 0"), m.text)
-        XCTAssertTrue(lines.contains("owl_active_sessions 0"), m.text)
+        XCTAssertTrue(lines.contains(#"owl_queue_depth{model="tiny-chat"} 0"#), m.text)
+        XCTAssertTrue(lines.contains(#"owl_active_sessions{model="tiny-chat"} 0"#), m.text)
+        XCTAssertTrue(lines.contains(#"owl_model_memory_bytes{model="tiny-chat"} 4096"#), m.text)
         XCTAssertTrue(lines.contains("# TYPE owl_http_request_duration_seconds histogram"))
+    }
+
+    /// Per-model gauges while a generation runs: the server's own (queue depth until the first token, sessions in
+    /// progress) and the backend's scheduler hook (`schedulerLoad`), which disappear once the backend stops
+    /// reporting the model.
+    func testPerModelGaugesDuringAGeneration() throws {
+        let f = try ServerFixture(self)
+        f.backend?.set(pieces: 40, delay: 0.05)
+        func metric(_ line: String) throws -> Bool {
+            let m = try RawHTTP.request(f.port, "GET", "/metrics", key: f.adminKey)
+            return m.text.split(separator: "\n").contains { $0 == line }
+        }
+        let done = onThreads(1) { _ in
+            _ = try? RawHTTP.request(f.port, "POST", "/v1/chat/completions", key: f.userKey,
+                                     json: #"{"model":"tiny-chat","messages":[{"role":"user","content":"x"}],"stream":true}"#)
+        }
+        XCTAssertTrue(ServerFixture.wait(2) { (try? metric(#"owl_active_sessions{model="tiny-chat"} 1"#)) == true })
+        XCTAssertTrue(ServerFixture.wait(2) { (try? metric(#"owl_queue_depth{model="tiny-chat"} 0"#)) == true }, "the first token left the queue")
+        XCTAssertTrue(try metric(#"owl_scheduler_active{model="tiny-chat"} 1"#))
+        XCTAssertTrue(try metric(#"owl_scheduler_slots{model="tiny-chat"} 2"#))
+        XCTAssertEqual(done.wait(timeout: .now() + 10), .success)
+        XCTAssertTrue(try metric(#"owl_active_sessions{model="tiny-chat"} 0"#))
+        XCTAssertFalse(try metric(#"owl_scheduler_slots{model="tiny-chat"} 2"#), "the test backend reports no scheduler when idle")
     }
 }

@@ -109,7 +109,7 @@ final class ServerStreamingTests: XCTestCase {
             backend.set(pieces: 3, delay: 3)
             let fd = try RawHTTP.connect(f.port)
             RawHTTP.send(fd, RawHTTP.requestBytes("POST", path, headers: ["Authorization": "Bearer \(f.userKey)"], body: Array(body.utf8)))
-            XCTAssertTrue(ServerFixture.wait(2) { f.server.metrics.activeSessions.value() == 1 })
+            XCTAssertTrue(ServerFixture.wait(2) { f.server.metrics.activeSessions.total == 1 })
             let closedAt = DispatchTime.now().uptimeNanoseconds
             close(fd)
             XCTAssertTrue(ServerFixture.wait(2) { backend.cancelledAt.load(ordering: .relaxed) != 0 }, path)
@@ -130,11 +130,11 @@ final class ServerStreamingTests: XCTestCase {
             results.add(r?.text ?? "")
         }
         let tw = Date()
-        XCTAssertTrue(ServerFixture.wait(2) { f.server.metrics.activeSessions.value() == 4 })
+        XCTAssertTrue(ServerFixture.wait(2) { f.server.metrics.activeSessions.total == 4 })
         print("waited \(Date().timeIntervalSince(tw)) s for 4 sessions")
         let t0 = Date()
         f.server.stop(grace: 5)
-        print("graceful stop took \(Date().timeIntervalSince(t0)) s, active \(f.server.metrics.activeSessions.value())")
+        print("graceful stop took \(Date().timeIntervalSince(t0)) s, active \(f.server.metrics.activeSessions.total)")
         XCTAssertEqual(group.wait(timeout: .now() + 5), .success)
         print("clients done \(Date().timeIntervalSince(t0)) s after stop began")
         XCTAssertEqual(results.count, 4)

@@ -35,6 +35,15 @@ final class TestBackend: InferenceBackend {
 
     func loadedModels() -> [LoadedModel] { [LoadedModel(model: models()[0], memoryBytes: 4096)] }
 
+    /// Generations running now (for the scheduler hook).
+    let running = Atomic<Int>(0)
+
+    /// Like a batching backend: tiny-chat with 2 slots while anything runs, nothing when idle.
+    func schedulerLoad() -> [SchedulerLoad] {
+        let n = running.load(ordering: .relaxed)
+        return n == 0 ? [] : [SchedulerLoad(model: "tiny-chat", waiting: 0, active: n, slots: 2)]
+    }
+
     /// The reply's pieces: "w0 ", "w1 ", … with the prompt's length in the first.
     static func pieces(for request: GenerationRequest, count: Int) -> [String] {
         let promptLength: Int
@@ -45,26 +54,43 @@ final class TestBackend: InferenceBackend {
         return (0..<count).map { $0 == 0 ? "len\(promptLength) " : "w\($0) " }
     }
 
+    /// The record of piece `i` when logprobs are asked: logprob -(i+1)/8 (exact in binary), and `top` alternatives
+    /// best first: the piece itself, then "alt1", "alt2", … each 1 lower.
+    static func logprobs(piece: String, index i: Int, top: Int) -> TokenLogprobs {
+        let lp = -Double(i + 1) / 8
+        let alternatives = (0..<top).map { k in
+            let t = k == 0 ? piece : "alt\(k)"
+            return TokenLogprobs.Alternative(token: t, bytes: Array(t.utf8), logprob: lp - Double(k))
+        }
+        return TokenLogprobs(token: piece, bytes: Array(piece.utf8), logprob: lp, top: alternatives)
+    }
+
     func generate(_ request: GenerationRequest, stream: ResponseStream, cancel: CancellationToken) async throws -> GenerationResult {
         generations.add(1, ordering: .relaxed)
+        running.add(1, ordering: .relaxed)
+        defer { running.subtract(1, ordering: .relaxed) }
         lastRequest.withLock { $0 = request }
         let c = config.withLock { $0 }
         let limit = request.parameters.maxTokens.map { min($0, c.pieces) } ?? c.pieces
         var text = ""
-        for piece in TestBackend.pieces(for: request, count: limit) {
+        var records: [TokenLogprobs] = []
+        for (i, piece) in TestBackend.pieces(for: request, count: limit).enumerated() {
             if cancel.isCancelled || Task.isCancelled {
                 cancelledAt.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
                 return GenerationResult(text: text, promptTokens: 3, completionTokens: text.split(separator: " ").count, finishReason: .cancelled)
             }
             if c.pieceDelay > 0 { try? await Task.sleep(nanoseconds: UInt64(c.pieceDelay * 1e9)) }
             text += piece
-            if !stream.send(piece) {
+            let record = request.parameters.logprobs.map { [TestBackend.logprobs(piece: piece, index: i, top: $0.top)] } ?? []
+            records += record
+            if !stream.send(piece, logprobs: record) {
                 cancelledAt.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
                 return GenerationResult(text: text, promptTokens: 3, completionTokens: text.split(separator: " ").count, finishReason: .cancelled)
             }
         }
         return GenerationResult(text: text, promptTokens: 3, completionTokens: limit,
-                                finishReason: limit < c.pieces ? .length : .stop)
+                                finishReason: limit < c.pieces ? .length : .stop,
+                                logprobs: request.parameters.logprobs == nil ? nil : records)
     }
 
     /// Vectors: [characters, first scalar value, 0.5, -0.25] per input.

@@ -15,22 +15,22 @@ final class GenerationTracker: Sendable {
         self.metrics = metrics
         self.model = model
         self.startedAt = startedAt
-        metrics.queueDepth.add([], 1)
-        metrics.activeSessions.add([], 1)
+        metrics.queueDepth.add([model], 1)
+        metrics.activeSessions.add([model], 1)
     }
 
     /// The first piece of text: the request leaves the queue.
     func first() {
         guard firstSeen.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
-        metrics.queueDepth.add([], -1)
+        metrics.queueDepth.add([model], -1)
         metrics.timeToFirstToken.observe([model], Double(DispatchTime.now().uptimeNanoseconds - startedAt) / 1e9)
     }
 
     func end() {
         if firstSeen.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged {
-            metrics.queueDepth.add([], -1)
+            metrics.queueDepth.add([model], -1)
         }
-        metrics.activeSessions.add([], -1)
+        metrics.activeSessions.add([model], -1)
     }
 }
 
@@ -71,13 +71,15 @@ extension Router {
 
         if decoded.stream {
             let body = StreamBody()
-            let format = StreamFormat(api: api, model: model.name, requestID: c.requestID, created: created,
+            var format = StreamFormat(api: api, model: model.name, requestID: c.requestID, created: created,
                                       includeUsage: decoded.includeUsage, startedAt: c.exchange.startedAt)
+            format.logprobs = request.parameters.logprobs != nil
+            format.offset = .init(decoded.promptCharacters)
             c.audit.expectPart()
             body.write(format.opening())
-            let stream = ResponseStream { text in
+            let stream = ResponseStream { [format] text, records in
                 tracker.first()
-                return body.write(format.piece(text))
+                return body.write(format.piece(text, records))
             }
             let task = Task { [self] in
                 let outcome = await invoke(backend, request, stream, token)
@@ -107,10 +109,13 @@ extension Router {
                 let body: JSONValue
                 switch api {
                 case .openAIChat: body = OpenAIResponses.chatCompletion(r, model: model.name, requestID: c.requestID, created: created)
-                case .openAICompletion: body = OpenAIResponses.completion(r, model: model.name, requestID: c.requestID, created: created)
+                case .openAICompletion:
+                    body = OpenAIResponses.completion(r, model: model.name, requestID: c.requestID, created: created,
+                                                      promptCharacters: decoded.promptCharacters)
                 case .ollamaChat, .ollamaGenerate:
                     body = OllamaResponses.final(chat: api.isChat, model: model.name, text: r.text, result: r,
-                                                 timings: StreamFormat.timings(startedAt: c.exchange.startedAt, firstAt: stream.firstPieceAt))
+                                                 timings: StreamFormat.timings(startedAt: c.exchange.startedAt, firstAt: stream.firstPieceAt),
+                                                 logprobs: r.logprobs)
                 }
                 return c.json(200, body)
             }

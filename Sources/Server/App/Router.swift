@@ -129,11 +129,13 @@ final class Router: HTTPHandler {
         let stats = connectionStats()
         metrics.openConnections.set([], Double(stats.open))
         metrics.slowClientsClosed.set([], Double(stats.timedOut))
-        for load in backend?.schedulerLoad() ?? [] {
-            metrics.schedulerWaiting.set([load.model], Double(load.waiting))
-            metrics.schedulerActive.set([load.model], Double(load.active))
-            metrics.schedulerSlots.set([load.model], Double(load.slots))
-        }
+        // Reported whole, so a model that unloaded disappears from these gauges.
+        let loads = backend?.schedulerLoad() ?? []
+        metrics.schedulerWaiting.replace(Dictionary(loads.map { ([$0.model], Double($0.waiting)) }, uniquingKeysWith: +))
+        metrics.schedulerActive.replace(Dictionary(loads.map { ([$0.model], Double($0.active)) }, uniquingKeysWith: +))
+        metrics.schedulerSlots.replace(Dictionary(loads.map { ([$0.model], Double($0.slots)) }, uniquingKeysWith: +))
+        metrics.modelMemory.replace(Dictionary((backend?.loadedModels() ?? []).map { ([$0.model.name], Double($0.memoryBytes)) },
+                                               uniquingKeysWith: +))
         return .full(HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8"),
                                                          ("X-Request-Id", c.requestID)],
                                   body: Array(metrics.registry.render().utf8)))

@@ -1,5 +1,6 @@
 import Foundation
 import Support
+import Synchronization
 
 /// Frames a generation's pieces for the wire: OpenAI server-sent events (`data: {chunk}\n\n`, ending
 /// with `data: [DONE]`) or Ollama NDJSON (one object a line, the last with `done: true`).
@@ -10,6 +11,18 @@ struct StreamFormat: Sendable {
     let created: Int
     let includeUsage: Bool
     let startedAt: UInt64
+    /// The request asked for logprobs: every piece carries its tokens' records.
+    var logprobs = false
+    /// Completions' `text_offset` of the next piece: the prompt's characters plus the text sent so far.
+    var offset = TextOffset(0)
+
+    /// A running character count shared by the pieces of one stream (they are written one after another).
+    final class TextOffset: Sendable {
+        private let value: Atomic<Int>
+        init(_ start: Int) { value = Atomic(start) }
+        /// The offset before `text`, then advances past it.
+        func advance(over text: String) -> Int { value.add(text.unicodeScalars.count, ordering: .relaxed).oldValue }
+    }
 
     var headers: [(String, String)] {
         api.isOllama ? [("Content-Type", "application/x-ndjson")]
@@ -23,12 +36,19 @@ struct StreamFormat: Sendable {
         api == .openAIChat ? sse(OpenAIResponses.chunk(chat: true, text: "", role: true, model: model, requestID: requestID, created: created)) : ""
     }
 
-    func piece(_ text: String) -> String {
+    /// One piece of text with the records of the tokens it completes.
+    func piece(_ text: String, _ records: [TokenLogprobs] = []) -> String {
         switch api {
-        case .openAIChat, .openAICompletion:
-            return sse(OpenAIResponses.chunk(chat: api.isChat, text: text, model: model, requestID: requestID, created: created))
+        case .openAIChat:
+            return sse(OpenAIResponses.chunk(chat: true, text: text, logprobs: logprobs ? OpenAIResponses.chatLogprobs(records) : .null,
+                                             model: model, requestID: requestID, created: created))
+        case .openAICompletion:
+            let at = offset.advance(over: text)
+            return sse(OpenAIResponses.chunk(chat: false, text: text,
+                                             logprobs: logprobs ? OpenAIResponses.completionLogprobs(records, offset: at) : .null,
+                                             model: model, requestID: requestID, created: created))
         case .ollamaChat, .ollamaGenerate:
-            return OllamaResponses.piece(chat: api.isChat, model: model, text: text).serialized() + "\n"
+            return OllamaResponses.piece(chat: api.isChat, model: model, text: text, logprobs: logprobs ? records : nil).serialized() + "\n"
         }
     }
 

@@ -134,7 +134,16 @@ public struct SamplingParameters: Sendable, Equatable {
     public var logitBias: [Int: Double] = [:]
     /// Context size requested (Ollama `num_ctx`).
     public var contextLength: Int?
+    /// Log-probabilities to report with each generated token; nil: none.
+    public var logprobs: LogprobsRequest?
     public init() {}
+}
+
+/// Log-probabilities a request asks for (OpenAI chat `logprobs: true` + `top_logprobs`, completions `logprobs: N`).
+public struct LogprobsRequest: Sendable, Equatable {
+    /// How many most likely alternatives to report per token (0: only the chosen token's log-probability).
+    public var top: Int
+    public init(top: Int) { self.top = top }
 }
 
 /// A validated generation request, the same for both APIs.
@@ -176,12 +185,16 @@ public struct GenerationResult: Sendable, Equatable {
     public var finishReason: FinishReason
     /// Prompt tokens served from the KV cache of an earlier request (OpenAI `prompt_tokens_details.cached_tokens`).
     public var cachedPromptTokens: Int
-    public init(text: String, promptTokens: Int, completionTokens: Int, finishReason: FinishReason, cachedPromptTokens: Int = 0) {
+    /// One record per token of `text`, in order, when the request asked for logprobs (nil otherwise).
+    public var logprobs: [TokenLogprobs]?
+    public init(text: String, promptTokens: Int, completionTokens: Int, finishReason: FinishReason, cachedPromptTokens: Int = 0,
+                logprobs: [TokenLogprobs]? = nil) {
         self.text = text
         self.promptTokens = promptTokens
         self.completionTokens = completionTokens
         self.finishReason = finishReason
         self.cachedPromptTokens = cachedPromptTokens
+        self.logprobs = logprobs
     }
 }
 

@@ -98,6 +98,10 @@ public final class Gauge: MetricFamily, @unchecked Sendable {
     public func set(_ labels: [String] = [], _ value: Double) { values.withLock { $0[labels] = value } }
     public func add(_ labels: [String] = [], _ delta: Double) { values.withLock { $0[labels, default: 0] += delta } }
     public func value(_ labels: [String] = []) -> Double { values.withLock { $0[labels] ?? 0 } }
+    /// The sum over all label sets (tests, totals).
+    public var total: Double { values.withLock { $0.values.reduce(0, +) } }
+    /// Replaces every sample (values reported whole at render time, such as per-model memory).
+    public func replace(_ samples: [[String]: Double]) { values.withLock { $0 = samples } }
 
     override func render(into out: inout String) {
         out += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n"

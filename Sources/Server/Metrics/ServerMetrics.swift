@@ -13,10 +13,13 @@ public final class ServerMetrics: Sendable {
     public let timeToFirstToken: Histogram
     /// Generation requests by model and outcome.
     public let modelRequests: Counter
-    /// Generation requests admitted but not yet producing tokens.
+    /// Generation requests admitted but not yet producing tokens, by model (waiting for the model to load, for
+    /// a batch slot, or in prefill).
     public let queueDepth: Gauge
-    /// Generation requests producing tokens now.
+    /// Generation requests in progress (queued or producing tokens), by model.
     public let activeSessions: Gauge
+    /// Memory each loaded model holds (weights, KV caches, scratch; set when rendering from the backend).
+    public let modelMemory: Gauge
     /// Per model, from its batch scheduler (set when rendering): requests waiting for a slot, sequences
     /// decoded together now, and slots.
     public let schedulerWaiting: Gauge
@@ -44,8 +47,9 @@ public final class ServerMetrics: Sendable {
                                        labels: ["model"], buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10])
         modelRequests = r.counter("owl_model_requests_total", "Generation and embedding requests by model and finish reason.",
                                   labels: ["model", "finish_reason"])
-        queueDepth = r.gauge("owl_queue_depth", "Generation requests waiting for their first token.")
-        activeSessions = r.gauge("owl_active_sessions", "Generation requests in progress.")
+        queueDepth = r.gauge("owl_queue_depth", "Generation requests waiting for their first token, by model.", labels: ["model"])
+        activeSessions = r.gauge("owl_active_sessions", "Generation requests in progress, by model.", labels: ["model"])
+        modelMemory = r.gauge("owl_model_memory_bytes", "Memory a loaded model holds (weights, KV caches, scratch), by model.", labels: ["model"])
         schedulerWaiting = r.gauge("owl_scheduler_waiting", "Generation requests waiting for a batch slot, by model.", labels: ["model"])
         schedulerActive = r.gauge("owl_scheduler_active", "Generation requests decoded together now, by model.", labels: ["model"])
         schedulerSlots = r.gauge("owl_scheduler_slots", "Batch slots (requests decoded together at most), by model.", labels: ["model"])

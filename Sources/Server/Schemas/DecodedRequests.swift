@@ -24,6 +24,7 @@ public struct DecodedGeneration: Sendable, Equatable {
         add("frequency_penalty", p.frequencyPenalty.map(JSONValue.double))
         add("repeat_penalty", p.repeatPenalty.map(JSONValue.double))
         add("num_ctx", p.contextLength.map(JSONValue.int))
+        if let lp = p.logprobs { pairs.append(("top_logprobs", .int(lp.top))) }
         if !p.logitBias.isEmpty { pairs.append(("logit_bias_count", .int(p.logitBias.count))) }
         switch request.input {
         case .chat(let m): pairs.append(("messages", .int(m.count)))
@@ -32,6 +33,12 @@ public struct DecodedGeneration: Sendable, Equatable {
             if system != nil { pairs.append(("system", .bool(true))) }
         }
         return .object(pairs)
+    }
+
+    /// The raw prompt's length in Unicode scalars (where completions' `text_offset` starts); 0 for chat.
+    public var promptCharacters: Int {
+        if case .text(let t, _, true) = request.input { return t.unicodeScalars.count }
+        return 0
     }
 
     /// The prompt as text for the audit log (`--audit-content`).

@@ -27,6 +27,8 @@ public enum OllamaRequests {
         if try f.bool("think") == true { throw .unsupported("think") }
     }
 
+    // Ollama's `logprobs: true` + `top_logprobs` (0...20) are top-level fields, read as OpenAI chat reads them.
+
     /// `POST /api/chat`.
     public static func chat(_ f: JSONFields, requestID: String) throws(APIError) -> DecodedGeneration {
         try rejectCommon(f)
@@ -43,7 +45,9 @@ public enum OllamaRequests {
             }
             messages.append(ChatMessage(role: role, content: try o.string("content") ?? ""))
         }
-        return DecodedGeneration(request: GenerationRequest(model: model, input: .chat(messages), parameters: try options(f), requestID: requestID),
+        var params = try options(f)
+        params.logprobs = try OpenAIRequests.chatLogprobs(f)
+        return DecodedGeneration(request: GenerationRequest(model: model, input: .chat(messages), parameters: params, requestID: requestID),
                                  stream: try f.bool("stream") ?? true, includeUsage: false)
     }
 
@@ -55,8 +59,10 @@ public enum OllamaRequests {
         let prompt = try f.string("prompt") ?? ""
         let system = try f.string("system")
         let raw = try f.bool("raw") ?? false
+        var params = try options(f)
+        params.logprobs = try OpenAIRequests.chatLogprobs(f)
         return DecodedGeneration(request: GenerationRequest(model: model, input: .text(prompt, system: system, raw: raw),
-                                                            parameters: try options(f), requestID: requestID),
+                                                            parameters: params, requestID: requestID),
                                  stream: try f.bool("stream") ?? true, includeUsage: false)
     }
 

@@ -23,16 +23,30 @@ public enum OllamaResponses {
     }
 
     /// A streamed piece (`done: false`) of `/api/chat` (chat) or `/api/generate`.
-    public static func piece(chat: Bool, model: String, text: String, at: Date = Date()) -> JSONValue {
+    /// - Parameter logprobs: the piece's tokens when the request set `logprobs: true` (nil: no field).
+    public static func piece(chat: Bool, model: String, text: String, logprobs: [TokenLogprobs]? = nil, at: Date = Date()) -> JSONValue {
         var pairs: [(String, JSONValue)] = [("model", .string(model)), ("created_at", .string(timestamp(at)))]
         if chat { pairs.append(("message", .object([("role", .string("assistant")), ("content", .string(text))]))) }
         else { pairs.append(("response", .string(text))) }
         pairs.append(("done", .bool(false)))
+        if let logprobs { pairs.append(("logprobs", self.logprobs(logprobs))) }
         return .object(pairs)
     }
 
+    /// Ollama's `logprobs`: `[{token, logprob, bytes, top_logprobs: [{token, logprob, bytes}]}]`.
+    public static func logprobs(_ records: [TokenLogprobs]) -> JSONValue {
+        func entry(_ token: String, _ logprob: Double, _ bytes: [UInt8]) -> [(String, JSONValue)] {
+            [("token", .string(token)), ("logprob", OpenAIResponses.logprobValue(logprob)), ("bytes", OpenAIResponses.bytesValue(bytes))]
+        }
+        return .array(records.map { r in
+            .object(entry(r.token, r.logprob, r.bytes) + [("top_logprobs", .array(r.top.map { .object(entry($0.token, $0.logprob, $0.bytes)) }))])
+        })
+    }
+
     /// The final object (`done: true`): the whole text when not streaming, "" after streamed pieces.
-    public static func final(chat: Bool, model: String, text: String, result: GenerationResult, timings: Timings, at: Date = Date()) -> JSONValue {
+    /// - Parameter logprobs: all tokens' records when not streaming and asked for (nil: no field).
+    public static func final(chat: Bool, model: String, text: String, result: GenerationResult, timings: Timings,
+                             logprobs: [TokenLogprobs]? = nil, at: Date = Date()) -> JSONValue {
         var pairs: [(String, JSONValue)] = [("model", .string(model)), ("created_at", .string(timestamp(at)))]
         if chat { pairs.append(("message", .object([("role", .string("assistant")), ("content", .string(text))]))) }
         else { pairs.append(("response", .string(text))) }
@@ -42,6 +56,7 @@ public enum OllamaResponses {
             ("prompt_eval_count", .int(result.promptTokens)), ("prompt_eval_duration", .int(Int(timings.promptEval))),
             ("eval_count", .int(result.completionTokens)), ("eval_duration", .int(Int(timings.eval))),
         ]
+        if let lp = logprobs { pairs.append(("logprobs", self.logprobs(lp))) }
         return .object(pairs)
     }
 

@@ -5,7 +5,7 @@ import Support
 public enum OpenAIRequests {
     /// Fields OpenAI defines that Owl does not implement; present (not null) they are a 400 naming them.
     static let unsupportedChat = ["tools", "tool_choice", "functions", "function_call", "audio", "modalities",
-                                  "prediction", "top_logprobs", "web_search_options"]
+                                  "prediction", "web_search_options"]
 
     /// `POST /v1/chat/completions`.
     public static func chat(_ f: JSONFields, requestID: String) throws(APIError) -> DecodedGeneration {
@@ -13,7 +13,7 @@ public enum OpenAIRequests {
         if let rf = try f.object("response_format"), let type = try rf.string("type"), type != "text" {
             throw .unsupported("response_format", "only {\"type\": \"text\"} is available, got '\(type)'")
         }
-        if try f.bool("logprobs") == true { throw .unsupported("logprobs") }
+        let logprobs = try chatLogprobs(f)
         let model = try f.requiredString("model")
         guard let raw = try f.array("messages") else { throw .invalid("'messages' is required", param: "messages") }
         guard !raw.isEmpty else { throw .invalid("'messages' must hold at least one message", param: "messages") }
@@ -30,9 +30,21 @@ public enum OpenAIRequests {
         }
         let stream = try f.bool("stream") ?? false
         let includeUsage = try f.object("stream_options")?.bool("include_usage") ?? false
-        let params = try SamplingParameters.openAI(f)
+        var params = try SamplingParameters.openAI(f)
+        params.logprobs = logprobs
         return DecodedGeneration(request: GenerationRequest(model: model, input: .chat(messages), parameters: params, requestID: requestID),
                                  stream: stream, includeUsage: includeUsage)
+    }
+
+    /// Chat `logprobs: true` with `top_logprobs` (0...20, OpenAI's limit); `top_logprobs` without `logprobs: true`
+    /// is a 400, as OpenAI answers.
+    static func chatLogprobs(_ f: JSONFields) throws(APIError) -> LogprobsRequest? {
+        let on = try f.bool("logprobs") ?? false
+        let top = try f.int("top_logprobs", 0...20)
+        if top != nil, !on {
+            throw .invalid("'top_logprobs' needs 'logprobs': true", param: "top_logprobs")
+        }
+        return on ? LogprobsRequest(top: top ?? 0) : nil
     }
 
     /// A message's content: a string, or an array of text parts (other part types are unsupported).
@@ -57,7 +69,9 @@ public enum OpenAIRequests {
     public static func completion(_ f: JSONFields, requestID: String) throws(APIError) -> DecodedGeneration {
         try f.rejectUnsupported(["suffix", "tools"])
         if try f.bool("echo") == true { throw .unsupported("echo") }
-        if let lp = f.present("logprobs"), lp != .int(0), lp != .bool(false) { throw .unsupported("logprobs") }
+        // `logprobs: N` (0...5; OpenAI's limit): the N most likely tokens per step plus the chosen one.
+        var logprobs: LogprobsRequest?
+        if f.present("logprobs") != .bool(false), let n = try f.int("logprobs", 0...5) { logprobs = LogprobsRequest(top: n) }
         if let best = try f.int("best_of", 1...128), best != 1 { throw .unsupported("best_of", "only 1 is available") }
         let model = try f.requiredString("model")
         guard let v = f.present("prompt") else { throw .invalid("'prompt' is required", param: "prompt") }
@@ -74,6 +88,7 @@ public enum OpenAIRequests {
         let stream = try f.bool("stream") ?? false
         let includeUsage = try f.object("stream_options")?.bool("include_usage") ?? false
         var params = try SamplingParameters.openAI(f)
+        params.logprobs = logprobs
         // OpenAI's legacy default for completions is 16 tokens.
         if params.maxTokens == nil, f.present("max_tokens") == nil { params.maxTokens = 16 }
         return DecodedGeneration(request: GenerationRequest(model: model, input: .text(prompt, system: nil, raw: true),

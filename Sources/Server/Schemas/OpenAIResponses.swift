@@ -23,35 +23,38 @@ public enum OpenAIResponses {
             ("choices", .array([.object([
                 ("index", .int(0)),
                 ("message", .object([("role", .string("assistant")), ("content", .string(r.text))])),
-                ("logprobs", .null), ("finish_reason", .string(finish(r.finishReason))),
+                ("logprobs", r.logprobs.map(chatLogprobs) ?? .null), ("finish_reason", .string(finish(r.finishReason))),
             ])])),
             ("usage", usage(r)),
         ])
     }
 
     /// A whole text completion.
-    public static func completion(_ r: GenerationResult, model: String, requestID: String, created: Int) -> JSONValue {
+    /// - Parameter promptCharacters: the prompt's length in Unicode scalars (where `text_offset` starts).
+    public static func completion(_ r: GenerationResult, model: String, requestID: String, created: Int, promptCharacters: Int = 0) -> JSONValue {
         .object([
             ("id", .string(id(false, requestID))), ("object", .string("text_completion")), ("created", .int(created)),
             ("model", .string(model)),
-            ("choices", .array([.object([("text", .string(r.text)), ("index", .int(0)), ("logprobs", .null),
+            ("choices", .array([.object([("text", .string(r.text)), ("index", .int(0)),
+                                         ("logprobs", r.logprobs.map { completionLogprobs($0, offset: promptCharacters) } ?? .null),
                                          ("finish_reason", .string(finish(r.finishReason)))])])),
             ("usage", usage(r)),
         ])
     }
 
     /// One streamed chunk. `delta` nil with a `finish` is the closing chunk; `role` marks the opening one.
-    public static func chunk(chat: Bool, text: String?, role: Bool = false, finish: FinishReason? = nil,
+    /// - Parameter logprobs: the chunk's `choices[].logprobs` (`chatLogprobs` / `completionLogprobs` of its tokens).
+    public static func chunk(chat: Bool, text: String?, role: Bool = false, finish: FinishReason? = nil, logprobs: JSONValue = .null,
                              model: String, requestID: String, created: Int) -> JSONValue {
         let choice: JSONValue
         if chat {
             var delta: [(String, JSONValue)] = []
             if role { delta.append(("role", .string("assistant"))) }
             if let text { delta.append(("content", .string(text))) }
-            choice = .object([("index", .int(0)), ("delta", .object(delta)), ("logprobs", .null),
+            choice = .object([("index", .int(0)), ("delta", .object(delta)), ("logprobs", logprobs),
                               ("finish_reason", finish.map { .string(self.finish($0)) } ?? .null)])
         } else {
-            choice = .object([("text", .string(text ?? "")), ("index", .int(0)), ("logprobs", .null),
+            choice = .object([("text", .string(text ?? "")), ("index", .int(0)), ("logprobs", logprobs),
                               ("finish_reason", finish.map { .string(self.finish($0)) } ?? .null)])
         }
         return .object([

@@ -33,6 +33,12 @@ enum ServeCommand: Command {
     the longest prefix with its prompt, so a repeated prefix is not computed again. Further requests wait
     in arrival order (at most --max-queue, then 503). Different models run in parallel.
 
+    Memory: the loaded models share a budget (--max-memory, default three quarters of the RAM this process
+    may use). A model's share is its weights plus the KV caches of its slots (--parallel × --ctx tokens)
+    plus work buffers, estimated before it loads and shown by GET /api/ps. Loading a model that does not
+    fit first unloads the least recently used idle models; if the others are busy it waits up to
+    --load-wait seconds for them, then answers 503 saying what holds the memory.
+
     Access: every request except GET /health needs `Authorization: Bearer KEY` (see `owl keys --help`).
     Without any key the server refuses to start, unless --no-auth is given, which is for one user on
     this machine: it is refused on a non-loopback address unless --insecure-no-auth is added too.
@@ -49,6 +55,10 @@ enum ServeCommand: Command {
       --parallel N           requests per model decoded together, each in a slot with its own KV
                              cache (default 4)
       --keep-alive SECONDS   unload a model idle this long (default 300; "forever" keeps it loaded)
+      --max-memory SIZE      memory all loaded models may take together: bytes or 512MiB, 2GiB, 1.5G
+                             (default: 3/4 of physical RAM or of the cgroup's limit)
+      --max-loaded N         models loaded at once at most (default: no limit besides --max-memory)
+      --load-wait SECONDS    how long a request waits for busy models to free memory (default 10)
       --max-queue N          requests that may wait for a slot per model before new ones get 503
                              (default 64)
       --threads N            event-loop threads (default: 2 per core, at least 16; a thread that ends
@@ -88,6 +98,15 @@ enum ServeCommand: Command {
         let contextLength = try args.int("--ctx", in: 64...1_048_576) ?? 4096
         let maxQueue = try args.int("--max-queue", in: 1...100_000) ?? 64
         let parallel = try args.int("--parallel", in: 1...256) ?? 4
+        var memory = MemoryLimits()
+        if let m = try args.option("--max-memory") {
+            guard let bytes = MemoryLimits.parseBytes(m) else {
+                throw CLIError.usage(name, "--max-memory takes a size such as 2GiB, 512MiB or a number of bytes, got '\(m)'")
+            }
+            memory.maxBytes = bytes
+        }
+        memory.maxLoaded = try args.int("--max-loaded", in: 1...10_000)
+        if let w = try args.double("--load-wait", in: 0...3600) { memory.loadWait = w }
         var keepAlive: Double? = 300
         if let k = try args.option("--keep-alive") {
             if k == "forever" { keepAlive = nil } else {
@@ -148,11 +167,11 @@ enum ServeCommand: Command {
         signal(SIGPIPE, SIG_IGN)
         let backend = EngineBackend(locator: context.locator.locator, threads: computeThreads, contextLength: contextLength,
                                     keepAlive: keepAlive, maxQueue: maxQueue, parallel: parallel,
-                                    recorder: config.audit.map { AuditDecisionRecorder(audit: $0) })
+                                    recorder: config.audit.map { AuditDecisionRecorder(audit: $0) }, memory: memory)
         let server = OwlServer(configuration: config, backend: backend)
         try server.start()
         let scheme = http.tls == nil ? "http" : "https"
-        context.out("owl serve: listening on \(scheme)://\(http.host.contains(":") ? "[\(http.host)]" : http.host):\(server.port) (auth: \(noAuth ? "off" : "keys"), models: \(backend.models().map(\.name).joined(separator: ", ")))")
+        context.out("owl serve: listening on \(scheme)://\(http.host.contains(":") ? "[\(http.host)]" : http.host):\(server.port) (auth: \(noAuth ? "off" : "keys"), memory budget: \(MemoryLimits.format(memory.maxBytes))\(memory.maxLoaded.map { ", at most \($0) models" } ?? ""), models: \(backend.models().map(\.name).joined(separator: ", ")))")
         let stop = DispatchSemaphore(value: 0)
         var sources: [any DispatchSourceSignal] = []
         for sig in [SIGTERM, SIGINT] {
