@@ -33,8 +33,9 @@ enum ScalarDot {
             var sumi: Int32 = 0
             for j in 0..<32 { sumi += q(wb, j) * i8(xb, xq + j) }
             if minimum {
-                sum += h(wb, 0) * xb.loadUnaligned(as: Float.self) * Float(sumi)
-                sum += h(wb, 2) * xb.loadUnaligned(fromByteOffset: 4, as: Float.self)
+                // Both terms per block first: they nearly cancel when the block holds an outlier.
+                let dx = xb.loadUnaligned(as: Float.self), sx = xb.loadUnaligned(fromByteOffset: 4, as: Float.self)
+                sum += (h(wb, 2) * sx).addingProduct(Float(sumi), h(wb, 0) * dx)
             } else {
                 sum += h(wb, 0) * h(xb, 0) * Float(sumi)
             }

@@ -79,11 +79,6 @@ import _Builtin_intrinsics.intel
     _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), d, acc)
 }
 
-/// An F32 field in lane 0, zero elsewhere (adds a per-block scalar term to an accumulator once).
-@inline(__always) func f32Lane0(_ p: UnsafeRawPointer, _ o: Int) -> __m256 {
-    _mm256_set_ps(0, 0, 0, 0, 0, 0, 0, p.loadUnaligned(fromByteOffset: o, as: Float.self))
-}
-
 /// Σ x_q per group of four bytes (eight i32 lanes, as `mulSum`): the offset term of signed weights stored
 /// with a bias, shared by every row that multiplies the same activation block.
 @inline(__always) func sumX(_ x: __m256i) -> __m256i { mulSumU8S8(bytes(1), x) }
@@ -97,13 +92,6 @@ import _Builtin_intrinsics.intel
     return fmaBlock(s, _mm256_mul_ps(half8(wb, 0), half8(xb, 0)), acc)
 }
 
-@inline(__always) func q4_1Step(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ b: Int, _ acc: __m256) -> __m256 {
-    let wb = w + b * 20, xb = x + b * 40
-    let s = mulSumU8S8(nibbles32(wb + 4), ld256(xb + 8))
-    let scaled = fmaBlock(s, _mm256_mul_ps(half8(wb, 0), f32x8(xb, 0)), acc)
-    return _mm256_fmadd_ps(half8(wb, 2), f32Lane0(xb, 4), scaled)  // + m_w·s_x, once
-}
-
 @inline(__always) func q5_0Step(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ b: Int, _ acc: __m256) -> __m256 {
     let wb = w + b * 22, xb = x + b * 34
     let xq = ld256(xb + 2)
@@ -114,12 +102,64 @@ import _Builtin_intrinsics.intel
     return fmaBlock(s, _mm256_mul_ps(half8(wb, 0), half8(xb, 0)), acc)
 }
 
-@inline(__always) func q5_1Step(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ b: Int, _ acc: __m256) -> __m256 {
-    let wb = w + b * 24, xb = x + b * 40
+// Weights with a minimum (Q4_1, Q5_1) · Q8_1F. Per block, d_w·d_x·Σ q·x_q and m_w·s_x nearly cancel when an
+// activation block holds one huge value (SmolLM2's residual outliers reach 10⁴): the two are combined per
+// block, after an exact integer reduction of Σ q·x_q, before they are added to the row sum. Summing them
+// apart (as llama.cpp does) doubled SmolLM2's mean logit error against exact math.
+
+/// The unsigned quants of block `wb` (Q4_1: nibbles at 4).
+@inline(__always) func q4_1Quants(_ wb: UnsafeRawPointer) -> __m256i { nibbles32(wb + 4) }
+/// Q5_1: nibbles at 8 | 16 × bit j of qh (at 4).
+@inline(__always) func q5_1Quants(_ wb: UnsafeRawPointer) -> __m256i {
     let hb = bitsToBytes(wb.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
-    let q = _mm256_or_si256(nibbles32(wb + 8), _mm256_and_si256(hb, bytes(0x10)))
-    let scaled = fmaBlock(mulSumU8S8(q, ld256(xb + 8)), _mm256_mul_ps(half8(wb, 0), f32x8(xb, 0)), acc)
-    return _mm256_fmadd_ps(half8(wb, 2), f32Lane0(xb, 4), scaled)
+    return _mm256_or_si256(nibbles32(wb + 8), _mm256_and_si256(hb, bytes(0x10)))
+}
+
+/// Σ of the eight i32 lanes (exact).
+@inline(__always) func hsumI32(_ v: __m256i) -> Int32 {
+    let l = unsafeBitCast(v, to: SIMD8<Int32>.self)
+    let h4 = l.lowHalf &+ l.highHalf
+    let h2 = h4.lowHalf &+ h4.highHalf
+    return h2[0] &+ h2[1]
+}
+
+/// One row: Σ_b (Float(Σ q·x_q)·(d_w·d_x) + m_w·s_x), one FMA per block, in block order.
+@inline(__always) func minRow1(_ count: Int, _ w: UnsafeRawPointer, _ x: UnsafeRawPointer, blockBytes: Int,
+                               _ quants: (UnsafeRawPointer) -> __m256i) -> Float {
+    var acc: Float = 0
+    for b in 0..<count {
+        let wb = w + b * blockBytes, xb = x + b * 40
+        let sumi = hsumI32(mulSumU8S8(quants(wb), ld256(xb + 8)))
+        let dx = xb.loadUnaligned(as: Float.self), sx = xb.loadUnaligned(fromByteOffset: 4, as: Float.self)
+        acc += (half(wb, 2) * sx).addingProduct(Float(sumi), half(wb, 0) * dx)
+    }
+    return acc
+}
+
+/// Four rows: the same per-row arithmetic as `minRow1`, one row per lane of a 4-float vector (bit-identical
+/// results). The four Σ q·x_q are reduced together (three horizontal adds), and each row's f16 d and m
+/// (adjacent at the block start) are converted in one go.
+@inline(__always) func minRows4(_ count: Int, _ w: UnsafeRawPointer, _ stride: Int, _ x: UnsafeRawPointer,
+                                _ y: UnsafeMutablePointer<Float>, blockBytes: Int,
+                                _ quants: (UnsafeRawPointer) -> __m256i) {
+    var acc = _mm_setzero_ps()
+    for b in 0..<count {
+        let w0 = w + b * blockBytes, w1 = w0 + stride, w2 = w1 + stride, w3 = w2 + stride
+        let xb = x + b * 40
+        let xq = ld256(xb + 8)
+        let s01 = _mm256_hadd_epi32(mulSumU8S8(quants(w0), xq), mulSumU8S8(quants(w1), xq))
+        let s23 = _mm256_hadd_epi32(mulSumU8S8(quants(w2), xq), mulSumU8S8(quants(w3), xq))
+        let s = _mm256_hadd_epi32(s01, s23)  // lanes: rows 0‥3 (values 0‥15), rows 0‥3 (values 16‥31)
+        let halves = unsafeBitCast(s, to: SIMD8<Int32>.self)
+        let sums = unsafeBitCast(halves.lowHalf &+ halves.highHalf, to: __m128i.self)
+        let dm = _mm256_cvtph_ps(unsafeBitCast(SIMD4<UInt32>(w0.loadUnaligned(as: UInt32.self), w1.loadUnaligned(as: UInt32.self),
+                                                             w2.loadUnaligned(as: UInt32.self), w3.loadUnaligned(as: UInt32.self)), to: __m128i.self))
+        let d = unsafeBitCast(dm, to: SIMD8<Float>.self)
+        let dw = unsafeBitCast(d.evenHalf, to: __m128.self), mw = unsafeBitCast(d.oddHalf, to: __m128.self)
+        let dx = _mm_set1_ps(xb.loadUnaligned(as: Float.self)), sx = _mm_set1_ps(xb.loadUnaligned(fromByteOffset: 4, as: Float.self))
+        acc = _mm_add_ps(acc, _mm_fmadd_ps(_mm_cvtepi32_ps(sums), _mm_mul_ps(dw, dx), _mm_mul_ps(mw, sx)))
+    }
+    _mm_storeu_ps(y, acc)
 }
 
 @inline(__always) func q8_0Step(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ b: Int, _ acc: __m256) -> __m256 {
@@ -139,10 +179,10 @@ extension Here {
 
     /// Q4_1 · Q8_1F: Σ d_w·d_x·Σ q·x_q + m_w·s_x, where s_x = d_x·Σ x_q is stored (F32) in the block.
     @inline(never) public static func dotQ4_1(_ n: Int, _ w: UnsafeRawPointer, _ x: UnsafeRawPointer) -> Float {
-        row1(n / 32, w) { q4_1Step($0, x, $1, $2) }
+        minRow1(n / 32, w, x, blockBytes: 20, q4_1Quants)
     }
     @inline(never) public static func dot4Q4_1(_ n: Int, _ w: UnsafeRawPointer, _ stride: Int, _ x: UnsafeRawPointer, _ y: UnsafeMutablePointer<Float>) {
-        rows4(n / 32, w, stride, y) { q4_1Step($0, x, $1, $2) }
+        minRows4(n / 32, w, stride, x, y, blockBytes: 20, q4_1Quants)
     }
 
     /// Q5_0 · Q8_0: the 5th bit comes from `qh`.
@@ -155,10 +195,10 @@ extension Here {
 
     /// Q5_1 · Q8_1F: unsigned 5-bit q with minimum, as Q4_1.
     @inline(never) public static func dotQ5_1(_ n: Int, _ w: UnsafeRawPointer, _ x: UnsafeRawPointer) -> Float {
-        row1(n / 32, w) { q5_1Step($0, x, $1, $2) }
+        minRow1(n / 32, w, x, blockBytes: 24, q5_1Quants)
     }
     @inline(never) public static func dot4Q5_1(_ n: Int, _ w: UnsafeRawPointer, _ stride: Int, _ x: UnsafeRawPointer, _ y: UnsafeMutablePointer<Float>) {
-        rows4(n / 32, w, stride, y) { q5_1Step($0, x, $1, $2) }
+        minRows4(n / 32, w, stride, x, y, blockBytes: 24, q5_1Quants)
     }
 
     /// Q8_0 · Q8_0.
