@@ -129,18 +129,18 @@ public struct DotKernel: Sendable {
         }
     }
 
+    // Four-row forms only where they beat the single-row kernel when the weights stream from DRAM (as in
+    // decoding; owl-kernel-bench's 16-30 MB shapes): Q8_0 ×4 ran at a third of the single-row speed there,
+    // Q6_K ×4 and Q5_0 ×4 were slower or even, although all three win when the matrix fits in cache.
     static func avx2Rows4(_ t: GGMLType) -> Dot4Function? {
         switch t {
         case .q4_0: return AVX2.dot4Q4_0
         case .q4_1: return AVX2.dot4Q4_1
-        case .q5_0: return AVX2.dot4Q5_0
         case .q5_1: return AVX2.dot4Q5_1
-        case .q8_0: return AVX2.dot4Q8_0
         case .q2_K: return AVX2.dot4Q2_K
         case .q3_K: return AVX2.dot4Q3_K
         case .q4_K: return AVX2.dot4Q4_K
         case .q5_K: return AVX2.dot4Q5_K
-        case .q6_K: return AVX2.dot4Q6_K
         default: return nil
         }
     }
@@ -149,14 +149,11 @@ public struct DotKernel: Sendable {
         switch t {
         case .q4_0: return AVX512.dot4Q4_0
         case .q4_1: return AVX512.dot4Q4_1
-        case .q5_0: return AVX512.dot4Q5_0
         case .q5_1: return AVX512.dot4Q5_1
-        case .q8_0: return AVX512.dot4Q8_0
         case .q2_K: return AVX512.dot4Q2_K
         case .q3_K: return AVX512.dot4Q3_K
         case .q4_K: return AVX512.dot4Q4_K
         case .q5_K: return AVX512.dot4Q5_K
-        case .q6_K: return AVX512.dot4Q6_K
         default: return nil
         }
     }

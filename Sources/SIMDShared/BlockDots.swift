@@ -164,7 +164,7 @@ import _Builtin_intrinsics.intel
 
 @inline(__always) func q8_0Step(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ b: Int, _ acc: __m256) -> __m256 {
     let wb = w + b * 34, xb = x + b * 34
-    return fmaBlock(mulSumS8S8Shared(ld256(wb + 2), ld256(xb + 2)), _mm256_mul_ps(half8(wb, 0), half8(xb, 0)), acc)
+    return fmaBlock(mulSumS8S8(ld256(wb + 2), ld256(xb + 2)), _mm256_mul_ps(half8(wb, 0), half8(xb, 0)), acc)
 }
 
 extension Here {
@@ -189,9 +189,6 @@ extension Here {
     @inline(never) public static func dotQ5_0(_ n: Int, _ w: UnsafeRawPointer, _ x: UnsafeRawPointer) -> Float {
         row1(n / 32, w) { q5_0Step($0, x, $1, $2) }
     }
-    @inline(never) public static func dot4Q5_0(_ n: Int, _ w: UnsafeRawPointer, _ stride: Int, _ x: UnsafeRawPointer, _ y: UnsafeMutablePointer<Float>) {
-        rows4(n / 32, w, stride, y) { q5_0Step($0, x, $1, $2) }
-    }
 
     /// Q5_1 · Q8_1F: unsigned 5-bit q with minimum, as Q4_1.
     @inline(never) public static func dotQ5_1(_ n: Int, _ w: UnsafeRawPointer, _ x: UnsafeRawPointer) -> Float {
@@ -204,8 +201,5 @@ extension Here {
     /// Q8_0 · Q8_0.
     @inline(never) public static func dotQ8_0(_ n: Int, _ w: UnsafeRawPointer, _ x: UnsafeRawPointer) -> Float {
         row1(n / 32, w) { q8_0Step($0, x, $1, $2) }
-    }
-    @inline(never) public static func dot4Q8_0(_ n: Int, _ w: UnsafeRawPointer, _ stride: Int, _ x: UnsafeRawPointer, _ y: UnsafeMutablePointer<Float>) {
-        rows4(n / 32, w, stride, y) { q8_0Step($0, x, $1, $2) }
     }
 }

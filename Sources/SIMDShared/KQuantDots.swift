@@ -161,10 +161,6 @@ extension Here {
     @inline(never) public static func dotQ6_K(_ n: Int, _ w: UnsafeRawPointer, _ x: UnsafeRawPointer) -> Float {
         row1(n / 256, w) { q6_KStep($0, x, $1, $2) }
     }
-    /// Four Q6_K rows (`stride` bytes apart) · one Q8_K row into y[0‥3].
-    @inline(never) public static func dot4Q6_K(_ n: Int, _ w: UnsafeRawPointer, _ stride: Int, _ x: UnsafeRawPointer, _ y: UnsafeMutablePointer<Float>) {
-        rows4(n / 256, w, stride, y) { q6_KStep($0, x, $1, $2) }
-    }
 
     /// Q2_K · Q8_K.
     @inline(never) public static func dotQ2_K(_ n: Int, _ w: UnsafeRawPointer, _ x: UnsafeRawPointer) -> Float {

@@ -86,7 +86,9 @@ func threadCPUNanoseconds() -> UInt64 {
 
 func bench() {
     let shapes: [(GGMLType, Int, Int)] = [(.q4_1, 1536, 576), (.q4_1, 576, 1536), (.q8_0, 1536, 576), (.q8_0, 576, 1536),
-                                          (.q5_0, 2048, 640), (.q4_K, 640, 2048), (.q6_K, 640, 2048)]
+                                          (.q5_0, 2048, 640), (.q4_K, 640, 2048), (.q6_K, 640, 2048),
+                                          (.q8_0, 49152, 576), (.q4_1, 49152, 576), (.q5_0, 32768, 640), (.q4_K, 32768, 640),
+                                          (.q6_K, 32768, 640)]  // 16-30 MB: DRAM-bound, as in decoding
     var rng = Random()
     print("µs per matvec (rows × cols; median of 9 runs of a timed loop); best path \(KernelPath.best)")
     print("wall: elapsed time; cpu: this thread's CPU time (1 thread), unaffected by other processes' load")
@@ -115,7 +117,7 @@ func bench() {
             var cells: [String] = []
             for threads in [1, 2] {
                 guard let pool = pools[threads] else { continue }
-                let iterations = path == .scalar ? 20 : 400
+                let iterations = max(1, (path == .scalar ? 20 : 400) * 1_000_000 / max(1_000_000, rows * cols))
                 var samples: [Double] = [], cpuSamples: [Double] = []
                 w.withUnsafeBytes { wp in
                     xq.withUnsafeBytes { xp in
