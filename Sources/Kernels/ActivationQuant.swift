@@ -1,4 +1,5 @@
 import Checkpoint
+import KernelsAVX2
 
 /// How an activation row is stored for a dot product with a weight row: the 8-bit formats of GGML, or F32.
 ///
@@ -8,7 +9,8 @@ import Checkpoint
 ///   into one product m·s per block.
 /// - Q8_1F `{d: f32, s: f32, qs: i8[32]}` (40 B): Q8_1 with F32 d and s. Owl's pair for Q4_1/Q5_1: the
 ///   minimum term m·s cancels most of d·Σq·x_q, so an f16 `s` loses digits the logits need (SmolLM2's mean
-///   logit error grew to 1.7× llama.cpp's with f16 sums; with F32 it stays ≈ 1.06×).
+///   logit error reached 1.7× llama.cpp's with f16 sums; with F32 sums, combined with d·Σq·x_q per block,
+///   it stays ≈ 1.06×).
 /// - Q8_K `{d: f32, qs: i8[256], bsums: i16[16]}` (292 B): d = −max/127 for the signed extreme `max`,
 ///   bsums[g] = Σ of qs[16g‥16g+15] (weight minimums and offsets per 16 values).
 public enum ActivationFormat: Sendable, CaseIterable {
@@ -48,10 +50,16 @@ public enum ActivationFormat: Sendable, CaseIterable {
         }
     }
 
-    /// Converts `count` floats (a multiple of `blockSize`) into `dst` (`rowBytes(count)` bytes).
-    public func quantize(_ x: UnsafePointer<Float>, count: Int, into dst: UnsafeMutableRawPointer) {
+    /// Converts `count` floats (a multiple of `blockSize`) into `dst` (`rowBytes(count)` bytes). Q8_0 and Q8_1F
+    /// run vectorized on the AVX2/AVX-512 paths, with bytes identical to the scalar quantizer's.
+    public func quantize(_ x: UnsafePointer<Float>, count: Int, into dst: UnsafeMutableRawPointer,
+                         path: KernelPath = .current) {
         switch self {
         case .f32: dst.copyMemory(from: x, byteCount: count * 4)
+        case .q8_0 where path != .scalar:
+            AVX2.quantizeQ8(x, count, dst, blockBytes: 34, quantOffset: 2, f32Scales: false)
+        case .q8_1f where path != .scalar:
+            AVX2.quantizeQ8(x, count, dst, blockBytes: 40, quantOffset: 8, f32Scales: true)
         case .q8_0: ActivationQuant.q8_0(x, count, dst, withSum: false)
         case .q8_1: ActivationQuant.q8_0(x, count, dst, withSum: true)
         case .q8_1f: ActivationQuant.q8_1f(x, count, dst)

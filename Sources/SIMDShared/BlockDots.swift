@@ -203,3 +203,45 @@ extension Here {
         row1(n / 32, w) { q8_0Step($0, x, $1, $2) }
     }
 }
+
+extension Here {
+    /// Rounds 32-value blocks of `x` to i8 as `ActivationQuant.q8_0`/`q8_1f` do, bit for bit: d = max|x|/127,
+    /// q = x·(1/d) rounded half away from zero (trunc, then ±1 where |fraction| ≥ ½: exact), NaN → 0.
+    /// Layout per block: the scale (f16 at 0, or F32 at 0 and F32 s = d·Σq at 4 when `f32Scales`), then
+    /// the 32 quants at `quantOffset`.
+    @inline(never) public static func quantizeQ8(_ x: UnsafePointer<Float>, _ count: Int, _ dst: UnsafeMutableRawPointer,
+                                                 blockBytes: Int, quantOffset: Int, f32Scales: Bool) {
+        let order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)
+        for b in 0..<(count / 32) {
+            let src = x + b * 32, out = dst + b * blockBytes
+            let v0: SIMD8<Float> = _mm256_loadu_ps(src), v1: SIMD8<Float> = _mm256_loadu_ps(src + 8)
+            let v2: SIMD8<Float> = _mm256_loadu_ps(src + 16), v3: SIMD8<Float> = _mm256_loadu_ps(src + 24)
+            let m8 = pointwiseMax(pointwiseMax(abs8(v0), abs8(v1)), pointwiseMax(abs8(v2), abs8(v3)))
+            let m4 = pointwiseMax(m8.lowHalf, m8.highHalf), m2 = pointwiseMax(m4.lowHalf, m4.highHalf)
+            let amax = max(m2[0], m2[1])
+            let d = amax / 127, id: Float = d != 0 ? 1 / d : 0
+            let q0 = roundAway(v0 * id), q1 = roundAway(v1 * id), q2 = roundAway(v2 * id), q3 = roundAway(v3 * id)
+            let bytes = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(_mm256_packs_epi32(q0, q1), _mm256_packs_epi32(q2, q3)), order)
+            (out + quantOffset).storeBytes(of: bytes, as: __m256i.self)
+            if f32Scales {
+                let s8 = unsafeBitCast(_mm256_add_epi32(_mm256_add_epi32(q0, q1), _mm256_add_epi32(q2, q3)), to: SIMD8<Int32>.self)
+                out.storeBytes(of: d, as: Float.self)
+                out.storeBytes(of: d * Float(s8.wrappedSum()), toByteOffset: 4, as: Float.self)
+            } else {
+                out.storeBytes(of: Float16(d).bitPattern, as: UInt16.self)
+            }
+        }
+    }
+}
+
+@inline(__always) func abs8(_ v: SIMD8<Float>) -> SIMD8<Float> { _mm256_andnot_ps(_mm256_set1_ps(-0.0), v) }
+
+/// Round half away from zero as i32 lanes; NaN → 0 (|v| ≤ 127 here, so trunc and the fraction are exact).
+@inline(__always) func roundAway(_ v: SIMD8<Float>) -> __m256i {
+    let t = v.rounded(.towardZero)
+    let f = v - t
+    let sign: SIMD8<Float> = _mm256_or_ps(_mm256_and_ps(v, _mm256_set1_ps(-0.0)), _mm256_set1_ps(1))  // ±1 as v
+    var r = t.replacing(with: t + sign, where: abs8(f) .>= 0.5)
+    r.replace(with: 0, where: v .!= v)
+    return _mm256_cvttps_epi32(r)
+}

@@ -73,6 +73,18 @@ func check() -> Int32 {
         if !ok { failures += 1 }
         print("\(type.name.padding(toLength: 5, withPad: " ", startingAt: 0)) \(path): max relative difference \(worst) \(ok ? "ok" : "MISMATCH")")
     }
+    // The vectorized activation quantizers must write the scalar quantizer's bytes.
+    for format: ActivationFormat in [.q8_0, .q8_1f] {
+        var x = (0..<1024).map { _ in rng.float(-3...3) }
+        for i in 0..<32 { x[i] = Float(i - 16) / 2 }
+        var a = [UInt8](repeating: 0, count: format.rowBytes(x.count)), b = a
+        x.withUnsafeBufferPointer { xp in
+            a.withUnsafeMutableBytes { format.quantize(xp.baseAddress!, count: x.count, into: $0.baseAddress!, path: path) }
+            b.withUnsafeMutableBytes { format.quantize(xp.baseAddress!, count: x.count, into: $0.baseAddress!, path: .scalar) }
+        }
+        if a != b { failures += 1 }
+        print("quantize \(format) \(path): \(a == b ? "ok" : "MISMATCH")")
+    }
     print(failures == 0 ? "all kernels agree with the scalar reference" : "\(failures) kernel(s) disagree")
     return failures == 0 ? 0 : 1
 }
