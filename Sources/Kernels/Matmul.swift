@@ -26,18 +26,4 @@ public enum Matmul {
                         1, x, Int32(cols), w, Int32(cols), 0, y, Int32(rows))
         }
     }
-
-    /// Quantized weights × quantized activations: `w` holds `rows` rows of `rowBytes` bytes of `type`,
-    /// `a` holds `tokens` rows of `activationRowBytes` bytes (`QuantizeActivations`), `kernel` is
-    /// `QuantDot.kernel(for: type)`. Each weight row is read once for all tokens.
-    public static func quantized(kernel: QuantDot.Kernel, w: UnsafeRawPointer, rowBytes: Int,
-                                 a: UnsafeRawPointer, activationRowBytes: Int, y: UnsafeMutablePointer<Float>,
-                                 rows: Int, cols: Int, tokens: Int, thread: Int = 0, threads: Int = 1) {
-        for r in Parallel.range(rows, thread: thread, threads: threads) {
-            let wr = w + r * rowBytes
-            for t in 0..<tokens {
-                y[t * rows + r] = kernel(wr, a + t * activationRowBytes, cols)
-            }
-        }
-    }
 }

@@ -5,9 +5,10 @@ import Kernels
 ///
 /// Reference mode owns an F32 copy of the dequantized weights and multiplies with OpenBLAS.
 /// Fast mode points into the memory-mapped file (zero copy), rounds each activation row to 8 bits the
-/// way llama.cpp pairs activations with the weight type and multiplies with integer dot products
-/// (`QuantMatmul`, checked against the block-by-block `QuantDot` reference); weight types without
-/// such a kernel (F32, F16, …) are dequantized once and take the F32 path.
+/// way llama.cpp pairs activations with the weight type (F32-scaled Q8_1F for Q4_1/Q5_1) and multiplies
+/// with the integer dot kernels of the CPU's path (`DotKernel`: AVX-512 VNNI, AVX2 or scalar, each checked
+/// against the scalar reference); weight types without such a kernel (F32, F16, …) are dequantized once
+/// and take the F32 path.
 public final class Linear: @unchecked Sendable {
     public let name: String
     /// Output features.
@@ -18,21 +19,18 @@ public final class Linear: @unchecked Sendable {
 
     private enum Storage {
         case f32([Float])
-        case quantized(file: GGUFFile, weights: UnsafeRawPointer, type: GGMLType, rowBytes: Int, group: Int)
-        /// Quantized weights multiplied by the SIMD dot kernels of the CPU's path (AVX2 / AVX-512 VNNI).
+        /// Quantized weights multiplied by the dot kernels of the CPU's path (`KernelPath.current`).
         case simd(file: GGUFFile, weights: UnsafeRawPointer, kernel: DotKernel)
         /// Placeholder for a missing tensor; the loader throws before a model can hold one.
         case missing
     }
 
-    /// Weight types that take the SIMD kernels. Q4_1/Q5_1 stay on `QuantMatmul`: their SIMD kernels pair
-    /// with ggml's Q8_1 blocks, whose f16 sum term cost SmolLM2 1.7× llama.cpp's mean logit error in the
-    /// golden test, where the F32-scaled blocks of `QuantMatmul` stay within 1.06×.
-    static let simdTypes: Set<GGMLType> = [.q4_0, .q5_0, .q8_0, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K]
+    /// Weight types that take the integer dot kernels (Q4_1/Q5_1 pair with F32-scaled Q8_1F activations and
+    /// combine their two terms per block: SmolLM2 stays within 1.1× llama.cpp's mean logit error).
+    static let simdTypes: Set<GGMLType> = [.q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K]
 
     /// The weight type of the quantized path, or nil when this layer multiplies in F32.
     public var quantizedType: GGMLType? {
-        if case .quantized(_, _, let t, _, _) = storage { return t }
         if case .simd(_, _, let k) = storage { return k.weights }
         return nil
     }
@@ -41,14 +39,11 @@ public final class Linear: @unchecked Sendable {
         self.name = name
         self.rows = rows
         self.cols = cols
-        if mode == .fast, KernelPath.current != .scalar, Self.simdTypes.contains(info.type),
+        if mode == .fast, Self.simdTypes.contains(info.type),
            DotKernel.supported.contains(info.type), cols % 256 == 0 || info.type.blockSize == 32,
            cols % info.type.blockSize == 0, let base = file.data(of: info).baseAddress,
            let kernel = try? DotKernel(weights: info.type, tensor: info.name) {
             storage = .simd(file: file, weights: base, kernel: kernel)
-        } else if mode == .fast, let group = QuantMatmul.groupSize(info.type), cols % info.type.blockSize == 0,
-           let rowBytes = info.type.byteCount(elements: cols), let base = file.data(of: info).baseAddress {
-            storage = .quantized(file: file, weights: base, type: info.type, rowBytes: rowBytes, group: group)
         } else {
             storage = .f32(try Dequantize.toF32(info, data: file.data(of: info)))
         }
@@ -81,18 +76,6 @@ public final class Linear: @unchecked Sendable {
             w.withUnsafeBufferPointer { wb in
                 guard let wp = wb.baseAddress else { return }
                 Matmul.blas(w: wp, x: x, y: y, rows: rows, cols: cols, tokens: tokens)
-            }
-        case .quantized(_, let weights, let type, let rowBytes, let group):
-            let a = QuantMatmul.Activations(tokens: tokens, cols: cols, group: group)
-            defer { a.deallocate() }
-            QuantMatmul.quantize(x, for: type, into: a)
-            let rows = self.rows
-            let scratchBytes = QuantMatmul.scratchBytes(cols: cols, group: group)
-            parallel.run { thread, threads in
-                let scratch = UnsafeMutableRawPointer.allocate(byteCount: scratchBytes, alignment: 64)
-                defer { scratch.deallocate() }
-                QuantMatmul.multiply(type, w: weights, rowBytes: rowBytes, a: a, y: y, rows: rows, scratch: scratch,
-                                     thread: thread, threads: threads)
             }
         case .simd(_, let weights, let kernel):
             // Each activation row is rounded once to the kernel's 8-bit format, then rows are split over threads.

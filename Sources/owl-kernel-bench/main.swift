@@ -52,18 +52,38 @@ func check() -> Int32 {
         }
         var worst: Float = 0
         for _ in 0..<8 {
-            let w = randomWeights(type, count: n, &rng)
+            let w = randomWeights(type, count: 4 * n, &rng)
             let x = (0..<n).map { _ in rng.float(-3...3) }
             var xq = [UInt8](repeating: 0, count: fast.activations.rowBytes(n))
             x.withUnsafeBufferPointer { xp in xq.withUnsafeMutableBytes { fast.activations.quantize(xp.baseAddress!, count: n, into: $0.baseAddress!) } }
-            let (a, b) = w.withUnsafeBytes { wp in
-                xq.withUnsafeBytes { xp in (fast(n, wp.baseAddress!, xp.baseAddress!), ref(n, wp.baseAddress!, xp.baseAddress!)) }
+            // Row 0 through the single-row kernel, rows 0‥3 through the four-row form (stride = one row).
+            let stride = w.count / 4
+            var four = [Float](repeating: .nan, count: 4)
+            let (a, b, refs) = w.withUnsafeBytes { wp in
+                xq.withUnsafeBytes { xp in
+                    four.withUnsafeMutableBufferPointer { fast.rows4(n, wp.baseAddress!, stride: stride, xp.baseAddress!, $0.baseAddress!) }
+                    return (fast(n, wp.baseAddress!, xp.baseAddress!), ref(n, wp.baseAddress!, xp.baseAddress!),
+                            (0..<4).map { ref(n, wp.baseAddress! + $0 * stride, xp.baseAddress!) })
+                }
             }
             worst = max(worst, abs(a - b) / max(1, abs(b)))
+            for k in 0..<4 { worst = max(worst, abs(four[k] - refs[k]) / max(1, abs(refs[k]))) }
         }
         let ok = worst <= 1e-4
         if !ok { failures += 1 }
         print("\(type.name.padding(toLength: 5, withPad: " ", startingAt: 0)) \(path): max relative difference \(worst) \(ok ? "ok" : "MISMATCH")")
+    }
+    // The vectorized activation quantizers must write the scalar quantizer's bytes.
+    for format: ActivationFormat in [.q8_0, .q8_1f] {
+        var x = (0..<1024).map { _ in rng.float(-3...3) }
+        for i in 0..<32 { x[i] = Float(i - 16) / 2 }
+        var a = [UInt8](repeating: 0, count: format.rowBytes(x.count)), b = a
+        x.withUnsafeBufferPointer { xp in
+            a.withUnsafeMutableBytes { format.quantize(xp.baseAddress!, count: x.count, into: $0.baseAddress!, path: path) }
+            b.withUnsafeMutableBytes { format.quantize(xp.baseAddress!, count: x.count, into: $0.baseAddress!, path: .scalar) }
+        }
+        if a != b { failures += 1 }
+        print("quantize \(format) \(path): \(a == b ? "ok" : "MISMATCH")")
     }
     print(failures == 0 ? "all kernels agree with the scalar reference" : "\(failures) kernel(s) disagree")
     return failures == 0 ? 0 : 1
@@ -78,11 +98,13 @@ func threadCPUNanoseconds() -> UInt64 {
 
 func bench() {
     let shapes: [(GGMLType, Int, Int)] = [(.q4_1, 1536, 576), (.q4_1, 576, 1536), (.q8_0, 1536, 576), (.q8_0, 576, 1536),
-                                          (.q5_0, 2048, 640), (.q4_K, 640, 2048), (.q6_K, 640, 2048)]
+                                          (.q5_0, 2048, 640), (.q4_K, 640, 2048), (.q6_K, 640, 2048),
+                                          (.q8_0, 49152, 576), (.q4_1, 49152, 576), (.q5_0, 32768, 640), (.q4_K, 32768, 640),
+                                          (.q6_K, 32768, 640)]  // 16-30 MB: DRAM-bound, as in decoding
     var rng = Random()
     print("µs per matvec (rows × cols; median of 9 runs of a timed loop); best path \(KernelPath.best)")
     print("wall: elapsed time; cpu: this thread's CPU time (1 thread), unaffected by other processes' load")
-    print("type  rows×cols   path     1 thr cpu 1 thr wall 2 thr wall")
+    print("type  rows×cols   path (×4: four-row kernel) 1 thr cpu 1 thr wall 2 thr wall")
     let pools = [1: ThreadPool(threads: 1), 2: ThreadPool(threads: 2)]
     if let pool = pools[2] {
         var samples: [Double] = []
@@ -99,13 +121,15 @@ func bench() {
         let x = (0..<cols).map { _ in rng.float(-2...2) }
         var y = [Float](repeating: 0, count: rows)
         for path in KernelPath.supported {
-            guard let kernel = try? DotKernel(weights: type, path: path) else { continue }
+            guard let full = try? DotKernel(weights: type, path: path) else { continue }
+          for kernel in full.hasFourRowKernel ? [full.singleRowOnly, full] : [full] {
+            let label = path.name + (kernel.hasFourRowKernel ? "×4" : "")
             var xq = [UInt8](repeating: 0, count: kernel.activations.rowBytes(cols))
             x.withUnsafeBufferPointer { xp in xq.withUnsafeMutableBytes { kernel.activations.quantize(xp.baseAddress!, count: cols, into: $0.baseAddress!) } }
             var cells: [String] = []
             for threads in [1, 2] {
                 guard let pool = pools[threads] else { continue }
-                let iterations = path == .scalar ? 20 : 400
+                let iterations = max(1, (path == .scalar ? 20 : 400) * 1_000_000 / max(1_000_000, rows * cols))
                 var samples: [Double] = [], cpuSamples: [Double] = []
                 w.withUnsafeBytes { wp in
                     xq.withUnsafeBytes { xp in
@@ -126,7 +150,8 @@ func bench() {
                 if threads == 1 { cells.append(String(format: "%9.1f", cpuSamples[cpuSamples.count / 2])) }
                 cells.append(String(format: "%9.1f", samples[samples.count / 2]))
             }
-            print("\(type.name.padding(toLength: 5, withPad: " ", startingAt: 0)) \("\(rows)×\(cols)".padding(toLength: 11, withPad: " ", startingAt: 0)) \(path.name.padding(toLength: 7, withPad: " ", startingAt: 0)) \(cells.joined(separator: "  "))")
+            print("\(type.name.padding(toLength: 5, withPad: " ", startingAt: 0)) \("\(rows)×\(cols)".padding(toLength: 11, withPad: " ", startingAt: 0)) \(label.padding(toLength: 9, withPad: " ", startingAt: 0)) \(cells.joined(separator: "  "))")
+          }
         }
     }
 }

@@ -30,7 +30,7 @@ final class ActivationQuantTests: XCTestCase {
         var rng = SplitMix64(seed: 9)
         let n = 1024
         let x = (0..<n).map { _ in Float.random(in: -10...10, using: &rng) }
-        for format: ActivationFormat in [.q8_0, .q8_1, .q8_K] {
+        for format: ActivationFormat in [.q8_0, .q8_1, .q8_1f, .q8_K] {
             let q = DotKernelTests.quantize(x, format)
             XCTAssertEqual(q.count, n / format.blockSize * format.typeSize)
             let back = try DotKernelTests.dequantized(q, format, count: n)
@@ -50,6 +50,17 @@ final class ActivationQuantTests: XCTestCase {
                     XCTAssertEqual(s, d * Float(sum), accuracy: abs(d * Float(sum)) / 1000 + 1e-6)
                 }
             }
+            if format == .q8_1f {
+                // s is d·Σq in F32: the same product rounded once.
+                q.withUnsafeBytes { p in
+                    for b in 0..<(n / 32) {
+                        let d = p.loadUnaligned(fromByteOffset: b * 40, as: Float.self)
+                        let s = p.loadUnaligned(fromByteOffset: b * 40 + 4, as: Float.self)
+                        let sum = (0..<32).reduce(0) { $0 + Int(p.load(fromByteOffset: b * 40 + 8 + $1, as: Int8.self)) }
+                        XCTAssertEqual(s, d * Float(sum), "block \(b)")
+                    }
+                }
+            }
             if format == .q8_K {
                 for b in 0..<(n / 256) {
                     for g in 0..<16 {
@@ -63,11 +74,33 @@ final class ActivationQuantTests: XCTestCase {
         }
     }
 
+    /// The vectorized quantizers of each path write the scalar quantizer's bytes: random values, ties
+    /// (x·(1/d) = k + ½), an all-zero block, tiny and huge values, NaN and infinity.
+    func testEveryPathMatchesScalarBytes() {
+        var rng = SplitMix64(seed: 11)
+        var x = (0..<2048).map { _ in Float.random(in: -5...5, using: &rng) }
+        for i in 0..<32 { x[i] = 0 }
+        for i in 32..<64 { x[i] = Float(i - 48) / 2 }          // d = 1/127·16: many exact halves
+        for i in 64..<96 { x[i] = Float(i - 80) * 1e-30 }
+        x[100] = 3e38; x[101] = -3e38
+        x[200] = .nan; x[300] = .infinity; x[301] = -.infinity
+        for i in 400..<432 { x[i] = i == 410 ? -127 : Float(i - 416) + 0.5 }
+        for format: ActivationFormat in [.q8_0, .q8_1f] {
+            var expected = [UInt8](repeating: 0, count: format.rowBytes(x.count))
+            x.withUnsafeBufferPointer { xp in expected.withUnsafeMutableBytes { format.quantize(xp.baseAddress!, count: x.count, into: $0.baseAddress!, path: .scalar) } }
+            for path in KernelPath.supported {
+                var got = [UInt8](repeating: 0xAA, count: expected.count)
+                x.withUnsafeBufferPointer { xp in got.withUnsafeMutableBytes { format.quantize(xp.baseAddress!, count: x.count, into: $0.baseAddress!, path: path) } }
+                XCTAssertEqual(got, expected, "\(format) on \(path)")
+            }
+        }
+    }
+
     /// NaN and infinity in activations give zeros instead of a trap (a diverging model must not crash).
     func testNonFiniteInputsDoNotTrap() {
         var x = [Float](repeating: 1, count: 256)
         x[3] = .nan; x[100] = .infinity
-        for format: ActivationFormat in [.q8_0, .q8_1, .q8_K] {
+        for format: ActivationFormat in [.q8_0, .q8_1, .q8_1f, .q8_K] {
             XCTAssertEqual(DotKernelTests.quantize(x, format).count, format.rowBytes(256))
         }
     }
