@@ -1,0 +1,111 @@
+import Checkpoint
+import Foundation
+@testable import Kernels
+import TestSupport
+import XCTest
+
+/// The rows × tokens tile kernels and the `QuantGEMM` driver on every path this CPU runs, against the
+/// scalar one-row reference per (row, token), including tiles cut at the matrix edge and thread splits.
+final class QuantGEMMTests: XCTestCase {
+    /// Same integer sums, other float order (per-block products summed in eight lanes, then across lanes).
+    static let pathAgreement: Double = 1e-5
+
+    /// Weight types with a tile kernel, each against its own activation format.
+    static let tiledTypes: [GGMLType] = [.q4_0, .q5_0, .q8_0]
+    /// (rows, cols, tokens): full tiles, partial token tiles, partial row tiles, a chunk boundary.
+    static let shapes: [(Int, Int, Int)] = [(8, 256, 8), (7, 512, 5), (12, 1024, 3), (1, 256, 1), (64, 256, 13), (130, 512, 6)]
+
+    /// |Σ w·x| bound for the tolerance: Σ over the row of |w_i|·|x_i| via dequantized values.
+    static func magnitude(_ type: GGMLType, _ w: UnsafeRawPointer, _ x: [Float], cols: Int) throws -> Double {
+        var wd = [Float](repeating: 0, count: cols)
+        try wd.withUnsafeMutableBufferPointer {
+            try Dequantize.toF32(type, src: UnsafeRawBufferPointer(start: w, count: type.byteCount(elements: cols) ?? 0),
+                                 dst: $0, count: cols)
+        }
+        return zip(wd, x).reduce(0) { $0 + abs(Double($1.0) * Double($1.1)) }
+    }
+
+    func multiply(_ kernel: TileKernel, _ w: [UInt8], rows: Int, cols: Int, _ xq: [UInt8], tokens: Int, threads: Int) -> [Float] {
+        var y = [Float](repeating: .nan, count: rows * tokens)
+        w.withUnsafeBytes { wp in
+            xq.withUnsafeBytes { xp in
+                y.withUnsafeMutableBufferPointer { yp in
+                    for t in 0..<threads {
+                        QuantGEMM.multiply(kernel, weights: wp.baseAddress!, rows: rows, cols: cols, x: xp.baseAddress!,
+                                           tokens: tokens, y: yp.baseAddress!, thread: t, threads: threads)
+                    }
+                }
+            }
+        }
+        return y
+    }
+
+    func testTilesMatchScalarReferenceOnEveryPath() throws {
+        var rng = SplitMix64(seed: 0x7113)
+        for type in Self.tiledTypes {
+            for (rows, cols, tokens) in Self.shapes where cols % type.blockSize == 0 {
+                let w = DotKernelTests.randomWeights(type, rows: rows, cols: cols, rng: &rng)
+                let format = try XCTUnwrap(ActivationFormat.forWeights(type))
+                let xf = (0..<(tokens * cols)).map { _ in Float.random(in: -3...3, using: &rng) }
+                let xBytes = format.rowBytes(cols)
+                var xq = [UInt8](repeating: 0, count: tokens * xBytes)
+                xf.withUnsafeBufferPointer { src in
+                    xq.withUnsafeMutableBytes { dst in
+                        for t in 0..<tokens { format.quantize(src.baseAddress! + t * cols, count: cols, into: dst.baseAddress! + t * xBytes) }
+                    }
+                }
+                let scalar = try DotKernel(weights: type, path: .scalar)
+                let rowBytes = type.typeSize * cols / type.blockSize
+                for path in KernelPath.supported {
+                    let kernel = TileKernel(try DotKernel(weights: type, path: path))
+                    if path != .scalar { XCTAssertTrue(kernel.isTiled, "\(type) on \(path) has no tile kernel") }
+                    for threads in [1, 3] {
+                        let y = multiply(kernel, w, rows: rows, cols: cols, xq, tokens: tokens, threads: threads)
+                        try w.withUnsafeBytes { wp in
+                            try xq.withUnsafeBytes { xp in
+                                for t in 0..<tokens {
+                                    for r in 0..<rows {
+                                        let wr = wp.baseAddress! + r * rowBytes
+                                        let expected = scalar(cols, wr, xp.baseAddress! + t * xBytes)
+                                        let mag = try Self.magnitude(type, wr, Array(xf[(t * cols)..<((t + 1) * cols)]), cols: cols)
+                                        XCTAssertEqual(Double(y[t * rows + r]), Double(expected), accuracy: Self.pathAgreement * mag + 1e-6,
+                                                       "\(type) on \(path), \(rows)×\(cols) × \(tokens) tokens, \(threads) threads: row \(r) token \(t)")
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Weights at their extremes (a saturating 16-bit pair sum or a wrong offset would show).
+    func testSaturatedTiles() throws {
+        let rows = 8, cols = 256, tokens = 4
+        for type in Self.tiledTypes {
+            for fill: UInt8 in [0x00, 0xFF, 0x80, 0x7F] {
+                var w = [UInt8](repeating: fill, count: rows * cols / type.blockSize * type.typeSize)
+                for b in 0..<(rows * cols / type.blockSize) {
+                    w[b * type.typeSize] = 0x00; w[b * type.typeSize + 1] = 0x3C  // d = 1.0
+                }
+                let format = try XCTUnwrap(ActivationFormat.forWeights(type))
+                let xBytes = format.rowBytes(cols)
+                var xq = [UInt8](repeating: 0, count: tokens * xBytes)
+                let xf = (0..<(tokens * cols)).map { i -> Float in i % 3 == 0 ? 127 : -127 }
+                xf.withUnsafeBufferPointer { src in
+                    xq.withUnsafeMutableBytes { dst in
+                        for t in 0..<tokens { format.quantize(src.baseAddress! + t * cols, count: cols, into: dst.baseAddress! + t * xBytes) }
+                    }
+                }
+                let reference = multiply(TileKernel(try DotKernel(weights: type, path: .scalar)), w, rows: rows, cols: cols, xq, tokens: tokens, threads: 1)
+                for path in KernelPath.supported where path != .scalar {
+                    let got = multiply(TileKernel(try DotKernel(weights: type, path: path)), w, rows: rows, cols: cols, xq, tokens: tokens, threads: 1)
+                    for i in 0..<got.count {
+                        XCTAssertEqual(got[i], reference[i], accuracy: abs(reference[i]) * 1e-5 + 1e-3, "\(type) fill \(fill) on \(path) at \(i)")
+                    }
+                }
+            }
+        }
+    }
+}
