@@ -60,6 +60,9 @@ public struct TileKernel: Sendable {
         case .q8_0: return AVX2.tileQ8_0
         case .q4_1: return AVX2.tileQ4_1
         case .q5_1: return AVX2.tileQ5_1
+        case .q4_K: return AVX2.tileQ4_K
+        case .q5_K: return AVX2.tileQ5_K
+        case .q6_K: return AVX2.tileQ6_K
         default: return nil
         }
     }
@@ -71,6 +74,9 @@ public struct TileKernel: Sendable {
         case .q8_0: return AVX512.tileQ8_0
         case .q4_1: return AVX512.tileQ4_1
         case .q5_1: return AVX512.tileQ5_1
+        case .q4_K: return AVX512.tileQ4_K
+        case .q5_K: return AVX512.tileQ5_K
+        case .q6_K: return AVX512.tileQ6_K
         default: return nil
         }
     }
