@@ -58,7 +58,8 @@ func benchTiles(pools: [Int: ThreadPool]) {
     let tokens = 512
     var rng = Random()
     print("prefill: rows×cols × \(tokens) tokens, ms per product (median of 5) and GFLOP/s; 'dot' = one-row kernel per (row, token)")
-    print("type  rows×cols   path    kernel   1 thr ms  GFLOP/s  2 thr ms  GFLOP/s")
+    print("cpu: this thread's CPU time (1 thread, unaffected by other processes' load); wall: elapsed")
+    print("type  rows×cols   path    kernel  1 cpu ms  GFLOP/s 1 wall ms  GFLOP/s 2 wall ms  GFLOP/s")
     for (type, rows, cols) in shapes {
         let w = randomWeights(type, count: rows * cols, &rng)
         for path in KernelPath.supported where path != .scalar {
@@ -70,13 +71,13 @@ func benchTiles(pools: [Int: ThreadPool]) {
                 var cells: [String] = []
                 for threads in [1, 2] {
                     guard let pool = pools[threads] else { continue }
-                    var samples: [Double] = []
+                    var samples: [Double] = [], cpu: [Double] = []
                     w.withUnsafeBytes { wp in
                         xq.withUnsafeBytes { xp in
                             y.withUnsafeMutableBufferPointer { yp in
                                 let wb = wp.baseAddress!, xb = xp.baseAddress!, yb = yp.baseAddress!
                                 for _ in 0..<5 {
-                                    let start = DispatchTime.now().uptimeNanoseconds
+                                    let start = DispatchTime.now().uptimeNanoseconds, cpuStart = threadCPUNanoseconds()
                                     pool.run { t, n in
                                         if variant == "tile" {
                                             QuantGEMM.multiply(tile, weights: wb, rows: rows, cols: cols, x: xb, tokens: tokens, y: yb, thread: t, threads: n)
@@ -85,13 +86,16 @@ func benchTiles(pools: [Int: ThreadPool]) {
                                         }
                                     }
                                     samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+                                    cpu.append(Double(threadCPUNanoseconds() - cpuStart) / 1e6)
                                 }
                             }
                         }
                     }
-                    samples.sort()
+                    samples.sort(); cpu.sort()
+                    let flop = 2 * Double(rows * cols * tokens)
+                    if threads == 1 { cells.append(String(format: "%9.2f %8.1f", cpu[2], flop / cpu[2] / 1e6)) }
                     let ms = samples[2]
-                    cells.append(String(format: "%9.2f %8.1f", ms, 2 * Double(rows * cols * tokens) / ms / 1e6))
+                    cells.append(String(format: "%9.2f %8.1f", ms, flop / ms / 1e6))
                 }
                 print("\(type.name.padding(toLength: 5, withPad: " ", startingAt: 0)) \("\(rows)×\(cols)".padding(toLength: 11, withPad: " ", startingAt: 0)) \(path.name.padding(toLength: 7, withPad: " ", startingAt: 0)) \(variant.padding(toLength: 6, withPad: " ", startingAt: 0)) \(cells.joined(separator: " "))")
             }
