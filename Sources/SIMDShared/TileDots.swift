@@ -40,18 +40,18 @@ func tile32(_ R: Int, _ T: Int, _ n: Int, _ w: UnsafeRawPointer, _ ws: Int, _ x:
     var dw = InlineArray<4, __m256>(repeating: _mm256_setzero_ps())
     var mw = InlineArray<4, __m256>(repeating: _mm256_setzero_ps())
     for b in 0..<(n / 32) {
-        for r in 0..<R {
+        unrolled(R) { r in
             let wb = w + r * ws + b * weightBytes
             u[r] = decode(wb)
             dw[r] = half8(wb, 0)
             if minimumAt > 0 { mw[r] = tileLane0(half(wb, minimumAt)) }
         }
-        for t in 0..<T {
+        unrolled(T) { t in
             let xb = x + t * xs + b * act.bytes
             let xv = ld256(xb + act.quants)
             let dx = act.f32Scale ? _mm256_set1_ps(xb.loadUnaligned(as: Float.self)) : half8(xb, 0)
             let start = tileOffset(xv, shift)
-            for r in 0..<R {
+            unrolled(R) { r in
                 let s = pair(start, u[r], xv)
                 var a = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_mul_ps(dw[r], dx), acc[r * T + t])
                 if minimumAt > 0 {
@@ -61,9 +61,18 @@ func tile32(_ R: Int, _ T: Int, _ n: Int, _ w: UnsafeRawPointer, _ ws: Int, _ x:
             }
         }
     }
-    for t in 0..<T {
-        for r in 0..<R { y[t * ys + r] = hsum(acc[r * T + t]) }
+    unrolled(T) { t in
+        unrolled(R) { r in y[t * ys + r] = hsum(acc[r * T + t]) }
     }
+}
+
+/// `body(0)`, …, `body(count − 1)` written out (count ≤ 4), so loops over the rows and tokens of a tile
+/// unroll whatever the optimizer's size limits and their accumulators stay in registers.
+@inline(__always) func unrolled(_ count: Int, _ body: (Int) -> Void) {
+    if count > 0 { body(0) }
+    if count > 1 { body(1) }
+    if count > 2 { body(2) }
+    if count > 3 { body(3) }
 }
 
 /// Calls `body(rows, tokens)` with compile-time constants for each token count of a tile, so every

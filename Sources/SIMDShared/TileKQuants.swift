@@ -32,14 +32,14 @@ func tileK4(_ R: Int, _ T: Int, _ n: Int, _ w: UnsafeRawPointer, _ ws: Int, _ x:
     var scales = InlineArray<4, UInt64>(repeating: 0), mins = InlineArray<4, __m256i>(repeating: _mm256_setzero_si256())
     let m4 = bytes(0x0F)
     for i in 0..<(n / 256) {
-        for r in 0..<R {
+        unrolled(R) { r in
             let (sc, m) = tileScalesK4(w + r * ws + i * weightBytes + 4)
             scales[r] = sc
             mins[r] = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(Int64(bitPattern: m)))
         }
         for k in 0..<(R * T) { sumi[k] = _mm256_setzero_si256() }
         for c in 0..<4 {
-            for r in 0..<R {
+            unrolled(R) { r in
                 let wb = w + r * ws + i * weightBytes
                 let q = ld256(wb + qsAt + 32 * c)
                 var lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4)
@@ -49,7 +49,7 @@ func tileK4(_ R: Int, _ T: Int, _ n: Int, _ w: UnsafeRawPointer, _ ws: Int, _ x:
                     hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, Int32(2 * c + 1)), bytes(1)), 4))
                 }
                 let s1 = tileScale16(scales[r], 2 * c), s2 = tileScale16(scales[r], 2 * c + 1)
-                for t in 0..<T {
+                unrolled(T) { t in
                     let xb = x + t * xs + i * 292
                     var s = tileDotScaled(sumi[r * T + t], lo, ld256(xb + 4 + 64 * c), s1)
                     s = tileDotScaled(s, hi, ld256(xb + 36 + 64 * c), s2)
@@ -57,11 +57,11 @@ func tileK4(_ R: Int, _ T: Int, _ n: Int, _ w: UnsafeRawPointer, _ ws: Int, _ x:
                 }
             }
         }
-        for t in 0..<T {
+        unrolled(T) { t in
             let xb = x + t * xs + i * 292
             let xd = xb.loadUnaligned(as: Float.self)
             let pairs = _mm256_madd_epi16(ld256(xb + 260), _mm256_set1_epi16(1))  // bsum_2j + bsum_2j+1
-            for r in 0..<R {
+            unrolled(R) { r in
                 let wb = w + r * ws + i * weightBytes
                 let msum = _mm256_mullo_epi32(mins[r], pairs)
                 var a = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sumi[r * T + t]), _mm256_set1_ps(half(wb, 0) * xd), acc[r * T + t])
@@ -70,8 +70,8 @@ func tileK4(_ R: Int, _ T: Int, _ n: Int, _ w: UnsafeRawPointer, _ ws: Int, _ x:
             }
         }
     }
-    for t in 0..<T {
-        for r in 0..<R { y[t * ys + r] = hsum(acc[r * T + t]) }
+    unrolled(T) { t in
+        unrolled(R) { r in y[t * ys + r] = hsum(acc[r * T + t]) }
     }
 }
 
@@ -83,16 +83,16 @@ func tileQ6K(_ R: Int, _ T: Int, _ n: Int, _ w: UnsafeRawPointer, _ ws: Int, _ x
     var sumi = InlineArray<16, __m256i>(repeating: _mm256_setzero_si256())
     let m4 = bytes(0x0F), m2 = bytes(3)
     for i in 0..<(n / 256) {
-        for r in 0..<R {
+        unrolled(R) { r in
             let sc16 = _mm256_cvtepi8_epi16(ld128(w + r * ws + i * 210 + 192))
-            for t in 0..<T {
+            unrolled(T) { t in
                 let offset = _mm256_madd_epi16(sc16, ld256(x + t * xs + i * 292 + 260))
                 sumi[r * T + t] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(offset, 5))
             }
         }
         for h in 0..<2 {
             for k in 0..<4 {
-                for r in 0..<R {
+                unrolled(R) { r in
                     let wb = w + r * ws + i * 210
                     let ql = ld256(wb + h * 64 + 32 * (k & 1)), qh = ld256(wb + 128 + h * 32)
                     let low = k < 2 ? _mm256_and_si256(ql, m4) : _mm256_and_si256(_mm256_srli_epi16(ql, 4), m4)
@@ -101,23 +101,23 @@ func tileQ6K(_ R: Int, _ T: Int, _ n: Int, _ w: UnsafeRawPointer, _ ws: Int, _ x
                     let g = h * 8 + 2 * k
                     let sc = _mm256_set_m128i(_mm_set1_epi16(Int16(wb.load(fromByteOffset: 192 + g + 1, as: Int8.self))),
                                               _mm_set1_epi16(Int16(wb.load(fromByteOffset: 192 + g, as: Int8.self))))
-                    for t in 0..<T {
+                    unrolled(T) { t in
                         let xb = x + t * xs + i * 292
                         sumi[r * T + t] = tileDotScaled(sumi[r * T + t], q, ld256(xb + 4 + h * 128 + k * 32), sc)
                     }
                 }
             }
         }
-        for t in 0..<T {
+        unrolled(T) { t in
             let xd = (x + t * xs + i * 292).loadUnaligned(as: Float.self)
-            for r in 0..<R {
+            unrolled(R) { r in
                 let d = half(w + r * ws + i * 210, 208) * xd
                 acc[r * T + t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sumi[r * T + t]), _mm256_set1_ps(d), acc[r * T + t])
             }
         }
     }
-    for t in 0..<T {
-        for r in 0..<R { y[t * ys + r] = hsum(acc[r * T + t]) }
+    unrolled(T) { t in
+        unrolled(R) { r in y[t * ys + r] = hsum(acc[r * T + t]) }
     }
 }
 
