@@ -6,16 +6,19 @@ import Checkpoint
 /// - Q8_0 `{d: f16, qs: i8[32]}` (34 B): x ≈ d·q, d = max|x|/127.
 /// - Q8_1 `{d: f16, s: f16, qs: i8[32]}` (36 B): as Q8_0 plus s = d·Σq, which turns a weight minimum m
 ///   into one product m·s per block.
+/// - Q8_1F `{d: f32, s: f32, qs: i8[32]}` (40 B): Q8_1 with F32 d and s. Owl's pair for Q4_1/Q5_1: the
+///   minimum term m·s cancels most of d·Σq·x_q, so an f16 `s` loses digits the logits need (SmolLM2's mean
+///   logit error grew to 1.7× llama.cpp's with f16 sums; with F32 it stays ≈ 1.06×).
 /// - Q8_K `{d: f32, qs: i8[256], bsums: i16[16]}` (292 B): d = −max/127 for the signed extreme `max`,
 ///   bsums[g] = Σ of qs[16g‥16g+15] (weight minimums and offsets per 16 values).
 public enum ActivationFormat: Sendable, CaseIterable {
-    case f32, q8_0, q8_1, q8_K
+    case f32, q8_0, q8_1, q8_1f, q8_K
 
     /// Values per block.
     public var blockSize: Int {
         switch self {
         case .f32: return 1
-        case .q8_0, .q8_1: return 32
+        case .q8_0, .q8_1, .q8_1f: return 32
         case .q8_K: return 256
         }
     }
@@ -26,6 +29,7 @@ public enum ActivationFormat: Sendable, CaseIterable {
         case .f32: return 4
         case .q8_0: return 34
         case .q8_1: return 36
+        case .q8_1f: return 40
         case .q8_K: return 292
         }
     }
@@ -38,7 +42,7 @@ public enum ActivationFormat: Sendable, CaseIterable {
         switch type {
         case .f32, .f16: return .f32
         case .q4_0, .q5_0, .q8_0: return .q8_0
-        case .q4_1, .q5_1: return .q8_1
+        case .q4_1, .q5_1: return .q8_1f
         case .q2_K, .q3_K, .q4_K, .q5_K, .q6_K: return .q8_K
         default: return nil
         }
@@ -50,6 +54,7 @@ public enum ActivationFormat: Sendable, CaseIterable {
         case .f32: dst.copyMemory(from: x, byteCount: count * 4)
         case .q8_0: ActivationQuant.q8_0(x, count, dst, withSum: false)
         case .q8_1: ActivationQuant.q8_0(x, count, dst, withSum: true)
+        case .q8_1f: ActivationQuant.q8_1f(x, count, dst)
         case .q8_K: ActivationQuant.q8_K(x, count, dst)
         }
     }
@@ -73,6 +78,24 @@ enum ActivationQuant {
             }
             out.storeBytes(of: f32ToF16(d), as: UInt16.self)
             if withSum { out.storeBytes(of: f32ToF16(d * Float(sum)), toByteOffset: 2, as: UInt16.self) }
+        }
+    }
+
+    /// Q8_1F: the Q8_1 rounding with d and s = d·Σq stored as F32.
+    static func q8_1f(_ x: UnsafePointer<Float>, _ count: Int, _ dst: UnsafeMutableRawPointer) {
+        for b in 0..<(count / 32) {
+            let v = x + b * 32, out = dst + b * 40
+            var amax: Float = 0
+            for j in 0..<32 { amax = max(amax, abs(v[j])) }
+            let d = amax / 127, id: Float = d != 0 ? 1 / d : 0
+            var sum: Int32 = 0
+            for j in 0..<32 {
+                let q = clampToI8((v[j] * id).rounded(.toNearestOrAwayFromZero))
+                out.storeBytes(of: q, toByteOffset: 8 + j, as: Int8.self)
+                sum += Int32(q)
+            }
+            out.storeBytes(of: d, as: Float.self)
+            out.storeBytes(of: d * Float(sum), toByteOffset: 4, as: Float.self)
         }
     }
 

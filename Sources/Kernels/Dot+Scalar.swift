@@ -21,18 +21,24 @@ enum ScalarDot {
     }
 
     /// 32-value blocks: `q(block, j)` is the integer weight value j; `d`, `m` the weight scale and minimum.
-    /// Σ_blocks d·d_x·Σ q·x_q + m·s_x (s_x only in Q8_1).
+    /// Σ_blocks d·d_x·Σ q·x_q + m·s_x. Without a minimum the activations are Q8_0 (f16 d_x), with one
+    /// Q8_1F (F32 d_x and s_x = d_x·Σ x_q).
     @inline(__always)
     static func small(_ n: Int, _ w: UnsafeRawPointer, _ x: UnsafeRawPointer, weightBytes: Int, minimum: Bool,
                       q: (UnsafeRawPointer, Int) -> Int32) -> Float {
-        let xBytes = minimum ? 36 : 34, xq = minimum ? 4 : 2
+        let xBytes = minimum ? 40 : 34, xq = minimum ? 8 : 2
         var sum: Float = 0
         for b in 0..<(n / 32) {
             let wb = w + b * weightBytes, xb = x + b * xBytes
             var sumi: Int32 = 0
             for j in 0..<32 { sumi += q(wb, j) * i8(xb, xq + j) }
-            sum += h(wb, 0) * h(xb, 0) * Float(sumi)
-            if minimum { sum += h(wb, 2) * h(xb, 2) }
+            if minimum {
+                // Both terms per block first: they nearly cancel when the block holds an outlier.
+                let dx = xb.loadUnaligned(as: Float.self), sx = xb.loadUnaligned(fromByteOffset: 4, as: Float.self)
+                sum += (h(wb, 2) * sx).addingProduct(Float(sumi), h(wb, 0) * dx)
+            } else {
+                sum += h(wb, 0) * h(xb, 0) * Float(sumi)
+            }
         }
         return sum
     }

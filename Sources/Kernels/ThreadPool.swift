@@ -50,6 +50,21 @@ public final class ThreadPool: @unchecked Sendable {
         }
     }
 
+    /// Runs `body` like `run` if no other dispatch is in progress and returns true; returns false at once
+    /// (without running anything) when the pool is busy: called from inside a job, or by another thread.
+    public func tryRun(_ body: (_ threadIndex: Int, _ threadCount: Int) -> Void) -> Bool {
+        if threadCount == 1 { body(0, 1); return true }
+        guard dispatchLock.try() else { return false }
+        defer { dispatchLock.unlock() }
+        withoutActuallyEscaping(body) { job in
+            shared.start(job, workers: threadCount - 1)
+            job(0, threadCount)
+            shared.waitForWorkers()
+            shared.job = nil
+        }
+        return true
+    }
+
     /// Calls `body(index, threadIndex)` for each index in 0..<count, handing indices out dynamically.
     public func parallelFor(_ count: Int, _ body: (_ index: Int, _ threadIndex: Int) -> Void) {
         if threadCount == 1 || count <= 1 {

@@ -17,6 +17,10 @@ typealias Here = AVX2
     mulSumU8S8(_mm256_sign_epi8(a, a), _mm256_sign_epi8(b, a))
 }
 
+/// i8 weights × i8 activations where several rows share the activations (the sign trick: AVX2's u8 × i8
+/// pair sums would saturate for a biased weight in 0‥255).
+@inline(__always) func mulSumS8S8Shared(_ w: __m256i, _ x: __m256i) -> __m256i { mulSumS8S8(w, x) }
+
 /// 32 bits → 32 bytes, 0xFF where the bit is set: byte j takes the byte of `bits` that holds bit j,
 /// sets every other bit, and compares with all-ones.
 @inline(__always) func bitsToBytes(_ bits: UInt32) -> __m256i {

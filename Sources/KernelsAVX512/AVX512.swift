@@ -16,6 +16,14 @@ typealias Here = AVX512
     mulSumU8S8(_mm256_abs_epi8(a), _mm256_sign_epi8(b, a))
 }
 
+/// i8 weights × i8 activations where several rows share the activations: Σ w·x = Σ (w + 128)·x − 128·Σ x.
+/// w XOR 0x80 is w + 128 as u8; −128·Σ x depends only on x (computed once for all rows of a `rows4`) and
+/// seeds the VPDPBUSD accumulator (exact in i32).
+@inline(__always) func mulSumS8S8Shared(_ w: __m256i, _ x: __m256i) -> __m256i {
+    let bias = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(mulSumU8S8(bytes(1), x), 7))
+    return _mm256_mask_dpbusd_epi32(bias, 0xFF, _mm256_xor_si256(w, bytes(-128)), x)
+}
+
 /// 32 bits → 32 bytes, 0xFF where the bit is set (mask register to vector).
 @inline(__always) func bitsToBytes(_ bits: UInt32) -> __m256i { _mm256_movm_epi8(bits) }
 

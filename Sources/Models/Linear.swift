@@ -25,10 +25,9 @@ public final class Linear: @unchecked Sendable {
         case missing
     }
 
-    /// Weight types that take the SIMD kernels. Q4_1/Q5_1 stay on `QuantMatmul`: their SIMD kernels pair
-    /// with ggml's Q8_1 blocks, whose f16 sum term cost SmolLM2 1.7× llama.cpp's mean logit error in the
-    /// golden test, where the F32-scaled blocks of `QuantMatmul` stay within 1.06×.
-    static let simdTypes: Set<GGMLType> = [.q4_0, .q5_0, .q8_0, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K]
+    /// Weight types that take the SIMD kernels (Q4_1/Q5_1 pair with F32-scaled Q8_1F activations and combine
+    /// their two terms per block: SmolLM2 stays within 1.1× llama.cpp's mean logit error).
+    static let simdTypes: Set<GGMLType> = [.q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K]
 
     /// The weight type of the quantized path, or nil when this layer multiplies in F32.
     public var quantizedType: GGMLType? {

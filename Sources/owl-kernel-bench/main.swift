@@ -53,14 +53,22 @@ func check() -> Int32 {
         }
         var worst: Float = 0
         for _ in 0..<8 {
-            let w = randomWeights(type, count: n, &rng)
+            let w = randomWeights(type, count: 4 * n, &rng)
             let x = (0..<n).map { _ in rng.float(-3...3) }
             var xq = [UInt8](repeating: 0, count: fast.activations.rowBytes(n))
             x.withUnsafeBufferPointer { xp in xq.withUnsafeMutableBytes { fast.activations.quantize(xp.baseAddress!, count: n, into: $0.baseAddress!) } }
-            let (a, b) = w.withUnsafeBytes { wp in
-                xq.withUnsafeBytes { xp in (fast(n, wp.baseAddress!, xp.baseAddress!), ref(n, wp.baseAddress!, xp.baseAddress!)) }
+            // Row 0 through the single-row kernel, rows 0‥3 through the four-row form (stride = one row).
+            let stride = w.count / 4
+            var four = [Float](repeating: .nan, count: 4)
+            let (a, b, refs) = w.withUnsafeBytes { wp in
+                xq.withUnsafeBytes { xp in
+                    four.withUnsafeMutableBufferPointer { fast.rows4(n, wp.baseAddress!, stride: stride, xp.baseAddress!, $0.baseAddress!) }
+                    return (fast(n, wp.baseAddress!, xp.baseAddress!), ref(n, wp.baseAddress!, xp.baseAddress!),
+                            (0..<4).map { ref(n, wp.baseAddress! + $0 * stride, xp.baseAddress!) })
+                }
             }
             worst = max(worst, abs(a - b) / max(1, abs(b)))
+            for k in 0..<4 { worst = max(worst, abs(four[k] - refs[k]) / max(1, abs(refs[k]))) }
         }
         let ok = worst <= 1e-4
         if !ok { failures += 1 }
@@ -84,7 +92,7 @@ func bench() {
     var rng = Random()
     print("µs per matvec (rows × cols; median of 9 runs of a timed loop); best path \(KernelPath.best)")
     print("wall: elapsed time; cpu: this thread's CPU time (1 thread), unaffected by other processes' load")
-    print("type  rows×cols   path     1 thr cpu 1 thr wall 2 thr wall")
+    print("type  rows×cols   path (×4: four-row kernel) 1 thr cpu 1 thr wall 2 thr wall")
     let pools = [1: ThreadPool(threads: 1), 2: ThreadPool(threads: 2)]
     if let pool = pools[2] {
         var samples: [Double] = []
@@ -101,7 +109,9 @@ func bench() {
         let x = (0..<cols).map { _ in rng.float(-2...2) }
         var y = [Float](repeating: 0, count: rows)
         for path in KernelPath.supported {
-            guard let kernel = try? DotKernel(weights: type, path: path) else { continue }
+            guard let full = try? DotKernel(weights: type, path: path) else { continue }
+          for kernel in full.hasFourRowKernel ? [full.singleRowOnly, full] : [full] {
+            let label = path.name + (kernel.hasFourRowKernel ? "×4" : "")
             var xq = [UInt8](repeating: 0, count: kernel.activations.rowBytes(cols))
             x.withUnsafeBufferPointer { xp in xq.withUnsafeMutableBytes { kernel.activations.quantize(xp.baseAddress!, count: cols, into: $0.baseAddress!) } }
             var cells: [String] = []
@@ -128,7 +138,8 @@ func bench() {
                 if threads == 1 { cells.append(String(format: "%9.1f", cpuSamples[cpuSamples.count / 2])) }
                 cells.append(String(format: "%9.1f", samples[samples.count / 2]))
             }
-            print("\(type.name.padding(toLength: 5, withPad: " ", startingAt: 0)) \("\(rows)×\(cols)".padding(toLength: 11, withPad: " ", startingAt: 0)) \(path.name.padding(toLength: 7, withPad: " ", startingAt: 0)) \(cells.joined(separator: "  "))")
+            print("\(type.name.padding(toLength: 5, withPad: " ", startingAt: 0)) \("\(rows)×\(cols)".padding(toLength: 11, withPad: " ", startingAt: 0)) \(label.padding(toLength: 9, withPad: " ", startingAt: 0)) \(cells.joined(separator: "  "))")
+          }
         }
     }
 }

@@ -30,7 +30,7 @@ final class ActivationQuantTests: XCTestCase {
         var rng = SplitMix64(seed: 9)
         let n = 1024
         let x = (0..<n).map { _ in Float.random(in: -10...10, using: &rng) }
-        for format: ActivationFormat in [.q8_0, .q8_1, .q8_K] {
+        for format: ActivationFormat in [.q8_0, .q8_1, .q8_1f, .q8_K] {
             let q = DotKernelTests.quantize(x, format)
             XCTAssertEqual(q.count, n / format.blockSize * format.typeSize)
             let back = try DotKernelTests.dequantized(q, format, count: n)
@@ -50,6 +50,17 @@ final class ActivationQuantTests: XCTestCase {
                     XCTAssertEqual(s, d * Float(sum), accuracy: abs(d * Float(sum)) / 1000 + 1e-6)
                 }
             }
+            if format == .q8_1f {
+                // s is d·Σq in F32: the same product rounded once.
+                q.withUnsafeBytes { p in
+                    for b in 0..<(n / 32) {
+                        let d = p.loadUnaligned(fromByteOffset: b * 40, as: Float.self)
+                        let s = p.loadUnaligned(fromByteOffset: b * 40 + 4, as: Float.self)
+                        let sum = (0..<32).reduce(0) { $0 + Int(p.load(fromByteOffset: b * 40 + 8 + $1, as: Int8.self)) }
+                        XCTAssertEqual(s, d * Float(sum), "block \(b)")
+                    }
+                }
+            }
             if format == .q8_K {
                 for b in 0..<(n / 256) {
                     for g in 0..<16 {
@@ -67,7 +78,7 @@ final class ActivationQuantTests: XCTestCase {
     func testNonFiniteInputsDoNotTrap() {
         var x = [Float](repeating: 1, count: 256)
         x[3] = .nan; x[100] = .infinity
-        for format: ActivationFormat in [.q8_0, .q8_1, .q8_K] {
+        for format: ActivationFormat in [.q8_0, .q8_1, .q8_1f, .q8_K] {
             XCTAssertEqual(DotKernelTests.quantize(x, format).count, format.rowBytes(256))
         }
     }

@@ -1,3 +1,4 @@
+import Dispatch
 import Kernels
 import Synchronization
 import XCTest
@@ -61,5 +62,45 @@ final class ThreadPoolTests: XCTestCase {
         var ran = 0
         pool.run { i, n in XCTAssertEqual(i, 0); XCTAssertEqual(n, 1); ran += 1 }
         XCTAssertEqual(ran, 1)
+    }
+}
+
+final class ParallelTests: XCTestCase {
+    /// Every share runs once per call, on a pool reused across calls.
+    func testRunCoversEveryThreadOnce() {
+        for threads in [1, 2, 3] {
+            let parallel = Parallel(threads: threads)
+            for _ in 0..<100 {
+                let seen = Mutex([Int](repeating: 0, count: threads))
+                parallel.run { t, n in
+                    XCTAssertEqual(n, threads)
+                    seen.withLock { $0[t] += 1 }
+                }
+                XCTAssertEqual(seen.withLock { $0 }, [Int](repeating: 1, count: threads), "threads \(threads)")
+            }
+        }
+    }
+
+    /// A run inside a run (from the caller's thread and from a worker) completes, covering every share of
+    /// the inner split, instead of deadlocking on the busy pool.
+    func testNestedRunDoesNotDeadlock() {
+        let parallel = Parallel(threads: 2)
+        let inner = Atomic<Int>(0)
+        parallel.run { _, _ in
+            parallel.run { t, n in inner.wrappingAdd(1 << (8 * t), ordering: .relaxed); XCTAssertEqual(n, 2) }
+        }
+        // Two outer shares × inner shares 0 and 1, once each.
+        XCTAssertEqual(inner.load(ordering: .relaxed), 2 * (1 + (1 << 8)))
+    }
+
+    /// Copies share the pool; concurrent callers from several threads all finish with the right counts.
+    func testConcurrentCallers() {
+        let parallel = Parallel(threads: 2)
+        let total = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            let copy = parallel
+            for _ in 0..<500 { copy.run { _, _ in total.wrappingAdd(1, ordering: .relaxed) } }
+        }
+        XCTAssertEqual(total.load(ordering: .relaxed), 4 * 500 * 2)
     }
 }
