@@ -11,7 +11,7 @@ final class QuantGEMMTests: XCTestCase {
     static let pathAgreement: Double = 1e-5
 
     /// Weight types with a tile kernel, each against its own activation format.
-    static let tiledTypes: [GGMLType] = [.q4_0, .q5_0, .q8_0, .q4_K, .q5_K, .q6_K]
+    static let tiledTypes: [GGMLType] = [.q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q4_K, .q5_K, .q6_K]
     /// (rows, cols, tokens): full tiles, partial token tiles, partial row tiles, a chunk boundary.
     static let shapes: [(Int, Int, Int)] = [(8, 256, 8), (7, 512, 5), (12, 1024, 3), (1, 256, 1), (64, 256, 13), (130, 512, 6)]
 
