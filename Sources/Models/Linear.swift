@@ -83,15 +83,40 @@ public final class Linear: @unchecked Sendable {
             let xBytes = format.rowBytes(cols)
             let q = UnsafeMutableRawPointer.allocate(byteCount: max(1, xBytes * tokens), alignment: 64)
             defer { q.deallocate() }
-            for t in 0..<tokens { format.quantize(x + t * cols, count: cols, into: q + t * xBytes) }
             let rows = self.rows, cols = self.cols
             let qx = UnsafeRawPointer(q)
+            if tokens > 1 {
+                applyTiled(kernel, weights: weights, x: x, tokens: tokens, quantized: q, y: y, parallel: parallel)
+                return
+            }
+            for t in 0..<tokens { format.quantize(x + t * cols, count: cols, into: q + t * xBytes) }
             parallel.run { thread, threads in
                 MatVec.matmul(kernel, weights: weights, rows: rows, cols: cols, x: qx, tokens: tokens, y: y,
                               thread: thread, threads: threads)
             }
         case .missing:
             break
+        }
+    }
+}
+
+extension Linear {
+    /// Prefill: the tokens' activation rows are quantized in parallel (each thread its share of tokens),
+    /// then `QuantGEMM` multiplies rows × tokens tiles, each thread its share of rows.
+    /// - Parameter quantized: `tokens · rowBytes(cols)` bytes of the kernel's activation format.
+    func applyTiled(_ kernel: DotKernel, weights: UnsafeRawPointer, x: UnsafePointer<Float>, tokens: Int,
+                    quantized q: UnsafeMutableRawPointer, y: UnsafeMutablePointer<Float>, parallel: Parallel) {
+        let format = kernel.activations, rows = rows, cols = cols
+        let xBytes = format.rowBytes(cols)
+        parallel.run { thread, threads in
+            for t in Parallel.range(tokens, thread: thread, threads: threads) {
+                format.quantize(x + t * cols, count: cols, into: q + t * xBytes)
+            }
+        }
+        let tile = TileKernel(kernel), qx = UnsafeRawPointer(q)
+        parallel.run { thread, threads in
+            QuantGEMM.multiply(tile, weights: weights, rows: rows, cols: cols, x: qx, tokens: tokens, y: y,
+                               thread: thread, threads: threads)
         }
     }
 }

@@ -1,5 +1,6 @@
 // Kernel micro-benchmark and portability self-check.
 //   owl-kernel-bench            µs per matvec for model-shaped matrices on every path, 1 and 2 threads
+//   owl-kernel-bench --prefill  ms and GFLOP/s of prefill products (rows × cols × 512 tokens), tiles vs dots
 //   owl-kernel-bench --check    every dot kernel on the configured path (OWL_KERNELS or the best) against
 //                               the scalar reference; exit 1 on a mismatch, 2 on a refused path
 import Checkpoint
@@ -85,6 +86,7 @@ func check() -> Int32 {
         if a != b { failures += 1 }
         print("quantize \(format) \(path): \(a == b ? "ok" : "MISMATCH")")
     }
+    failures += checkTiles(path: path, &rng)
     print(failures == 0 ? "all kernels agree with the scalar reference" : "\(failures) kernel(s) disagree")
     return failures == 0 ? 0 : 1
 }
@@ -158,6 +160,9 @@ func bench() {
 
 if CommandLine.arguments.contains("--check") {
     exit(check())
+} else if CommandLine.arguments.contains("--prefill") {
+    benchTiles(pools: [1: ThreadPool(threads: 1), 2: ThreadPool(threads: 2)])
 } else {
     bench()
+    benchTiles(pools: [1: ThreadPool(threads: 1), 2: ThreadPool(threads: 2)])
 }

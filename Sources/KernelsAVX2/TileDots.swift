@@ -1,0 +1,1 @@
+../SIMDShared/TileDots.swift
