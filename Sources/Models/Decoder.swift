@@ -35,9 +35,12 @@ struct AttentionKind {
 /// Scratch buffers for one forward call of `tokens` positions.
 final class Workspace {
     let x, h, tmp, q, k, v, att, gate, up: UnsafeMutablePointer<Float>
+    /// Per-op timing (`LoadOptions.profiler`); nil: hooks cost one nil check.
+    let profiler: Profiler?
     private let all: [UnsafeMutablePointer<Float>]
 
-    init(tokens t: Int, config c: ModelConfig) {
+    init(tokens t: Int, config c: ModelConfig, profiler: Profiler? = nil) {
+        self.profiler = profiler
         func make(_ n: Int) -> UnsafeMutablePointer<Float> {
             let p = UnsafeMutablePointer<Float>.allocate(capacity: max(1, n))
             p.initialize(repeating: 0, count: max(1, n))
@@ -89,56 +92,44 @@ enum Decoder {
     }
 
     static func add(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count n: Int) {
-        for i in 0..<n { y[i] += x[i] }
+        Elementwise.add(y, x, count: n)
     }
 
     /// The attention half of layer `l` for the normalized input `ws.h`; writes `d`-wide rows to `ws.tmp`.
     static func selfAttention(layer l: Int, _ w: AttentionWeights, _ kind: AttentionKind, tokens t: Int,
                               cache: KVCache, config c: ModelConfig, ws: Workspace, parallel: Parallel) {
         let hd = c.headDim, vd = c.valueDim
+        let prof = ws.profiler
         w.q.apply(ws.h, tokens: t, ws.q, parallel: parallel)
+        prof?.lap(w.q)
         w.k.apply(ws.h, tokens: t, ws.k, parallel: parallel)
+        prof?.lap(w.k)
         w.v.apply(ws.h, tokens: t, ws.v, parallel: parallel)
+        prof?.lap(w.v)
         if let qn = w.qNorm { rmsNormRows(ws.q, qn, ws.q, rows: t * c.headCount, n: hd, eps: c.rmsEpsilon) }
         if let kn = w.kNorm { rmsNormRows(ws.k, kn, ws.k, rows: t * c.kvHeadCount, n: hd, eps: c.rmsEpsilon) }
+        prof?.lap(.norm)
         let start = cache.count
         let keys = cache.keys(l), values = cache.values(l)
         for i in 0..<t {
-            kind.rope.apply(ws.q + i * c.headCount * hd, heads: c.headCount, headDim: hd, pos: start + i)
-            kind.rope.apply(ws.k + i * c.keyWidth, heads: c.kvHeadCount, headDim: hd, pos: start + i)
+            kind.rope.apply(queries: ws.q + i * c.headCount * hd, heads: c.headCount, keys: ws.k + i * c.keyWidth,
+                            kvHeads: c.kvHeadCount, headDim: hd, pos: start + i)
         }
+        prof?.lap(.rope)
         (keys + start * c.keyWidth).update(from: ws.k, count: t * c.keyWidth)
         (values + start * c.valueWidth).update(from: ws.v, count: t * c.valueWidth)
+        prof?.lap(.cache)
 
-        let group = c.headCount / c.kvHeadCount
-        let items = t * c.headCount
+        let geometry = AttentionGeometry(heads: c.headCount, kvHeads: c.kvHeadCount, headDim: hd, valueDim: vd,
+                                         keyStride: c.keyWidth, valueStride: c.valueWidth, window: kind.window, scale: kind.scale)
         let q = ws.q, att = ws.att
         parallel.run { thread, threads in
-            let mine = Parallel.range(items, thread: thread, threads: threads)
-            guard !mine.isEmpty else { return }
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: start + t) { scores in
-                guard let s = scores.baseAddress else { return }
-                for item in mine {
-                    let i = item / c.headCount, head = item % c.headCount, kvh = head / group
-                    let p = start + i
-                    let lo = kind.window > 0 ? max(0, p - kind.window + 1) : 0
-                    let qv = q + (i * c.headCount + head) * hd
-                    for j in lo...p {
-                        s[j - lo] = Elementwise.dot(qv, keys + j * c.keyWidth + kvh * hd, count: hd) * kind.scale
-                    }
-                    let n = p - lo + 1
-                    Elementwise.softmax(s, count: n)
-                    let out = att + (i * c.headCount + head) * vd
-                    out.update(repeating: 0, count: vd)
-                    for j in lo...p {
-                        let pj = s[j - lo]
-                        let vv = values + j * c.valueWidth + kvh * vd
-                        for d in 0..<vd { out[d] += pj * vv[d] }
-                    }
-                }
-            }
+            Attention.causal(queries: q, keys: keys, values: values, output: att, tokens: t, start: start,
+                             geometry: geometry, thread: thread, threads: threads)
         }
+        prof?.lap(.attention)
         w.o.apply(ws.att, tokens: t, ws.tmp, parallel: parallel)
+        prof?.lap(w.o)
     }
 
     /// Final norm and output projection: the last row only, or every row.
@@ -148,6 +139,7 @@ enum Decoder {
         let first = wantAll ? 0 : t - 1
         let rows = t - first
         rmsNormRows(ws.x + first * d, norm, ws.h, rows: rows, n: d, eps: c.rmsEpsilon)
+        ws.profiler?.lap(.norm)
         var values = [Float](repeating: 0, count: rows * c.vocabularySize)
         values.withUnsafeMutableBufferPointer { out in
             guard let o = out.baseAddress else { return }
@@ -156,6 +148,12 @@ enum Decoder {
                 for i in 0..<out.count { o[i] = softcap * Foundation.tanh(o[i] / softcap) }
             }
         }
+        ws.profiler?.lap(.output)
         return Logits(vocabularySize: c.vocabularySize, positions: rows, values: values)
     }
+}
+
+extension Profiler {
+    /// Charges the time since the previous lap to a matrix product with `weights`' storage type.
+    func lap(_ weights: Linear) { lap(.matmul(weights.quantizedType ?? .f32)) }
 }

@@ -1,0 +1,1 @@
+../SIMDShared/Attention+SIMD.swift

@@ -1,0 +1,1 @@
+../SIMDShared/Elementwise+SIMD.swift
