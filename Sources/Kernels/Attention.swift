@@ -91,6 +91,12 @@ public enum Attention {
         }
     }
 
+    /// Whether the whole call is cheaper on one thread than waking workers (decoding at short context):
+    /// fewer than 2¹⁷ multiply-adds in the scores, a few microseconds of SIMD work.
+    public static func isSmall(tokens: Int, start: Int, geometry g: AttentionGeometry) -> Bool {
+        tokens * g.heads * (start + tokens) * g.headDim < 1 << 17
+    }
+
     /// Scalar reference for one query row: scores s_j = scale · q·k_j for j in firstKey(p) … p, softmax
     /// (denominator in Double), out = Σ_j p_j v_j. `keys`/`values` are offset to the row's KV head;
     /// `scores` holds at least p + 1 floats.

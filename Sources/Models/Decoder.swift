@@ -123,9 +123,14 @@ enum Decoder {
         let geometry = AttentionGeometry(heads: c.headCount, kvHeads: c.kvHeadCount, headDim: hd, valueDim: vd,
                                          keyStride: c.keyWidth, valueStride: c.valueWidth, window: kind.window, scale: kind.scale)
         let q = ws.q, att = ws.att
-        parallel.run { thread, threads in
+        if Attention.isSmall(tokens: t, start: start, geometry: geometry) {
             Attention.causal(queries: q, keys: keys, values: values, output: att, tokens: t, start: start,
-                             geometry: geometry, thread: thread, threads: threads)
+                             geometry: geometry, thread: 0, threads: 1)
+        } else {
+            parallel.run { thread, threads in
+                Attention.causal(queries: q, keys: keys, values: values, output: att, tokens: t, start: start,
+                                 geometry: geometry, thread: thread, threads: threads)
+            }
         }
         prof?.lap(.attention)
         w.o.apply(ws.att, tokens: t, ws.tmp, parallel: parallel)

@@ -20,10 +20,10 @@ final class AttentionTests: XCTestCase {
 
     static let cases: [Case] = [
         Case(name: "SmolLM2 decode", heads: 9, kvHeads: 3, headDim: 64, valueDim: 64, window: 0, start: 70, tokens: 1, threads: 2),
-        Case(name: "SmolLM2 prefill", heads: 9, kvHeads: 3, headDim: 64, valueDim: 64, window: 0, start: 0, tokens: 150, threads: 2),
+        Case(name: "SmolLM2 prefill", heads: 9, kvHeads: 3, headDim: 64, valueDim: 64, window: 0, start: 0, tokens: 80, threads: 2),
         Case(name: "SmolLM2 prefill after prefix", heads: 9, kvHeads: 3, headDim: 64, valueDim: 64, window: 0, start: 30, tokens: 41, threads: 3),
         Case(name: "Gemma 3 global decode", heads: 4, kvHeads: 1, headDim: 256, valueDim: 256, window: 0, start: 130, tokens: 1, threads: 2),
-        Case(name: "Gemma 3 sliding prefill", heads: 4, kvHeads: 1, headDim: 256, valueDim: 256, window: 37, start: 20, tokens: 90, threads: 2),
+        Case(name: "Gemma 3 sliding prefill", heads: 4, kvHeads: 1, headDim: 256, valueDim: 256, window: 37, start: 20, tokens: 50, threads: 2),
         Case(name: "sliding decode past window", heads: 4, kvHeads: 2, headDim: 32, valueDim: 32, window: 5, start: 200, tokens: 1, threads: 1),
         Case(name: "odd dims (tails)", heads: 6, kvHeads: 2, headDim: 20, valueDim: 13, window: 0, start: 3, tokens: 9, threads: 2),
         Case(name: "one head, one token", heads: 1, kvHeads: 1, headDim: 8, valueDim: 8, window: 0, start: 0, tokens: 1, threads: 1),
