@@ -1,1 +1,0 @@
-../SIMDShared/Attention+SIMD.swift

@@ -1,1 +1,0 @@
-../SIMDShared/Elementwise+SIMD.swift
