@@ -13,12 +13,24 @@ RELEASE_FLAGS := -c release -Xswiftc -DOWL_GIT_COMMIT
 run: setup build models
 	@if [ -t 0 ]; then $(OWL) chat $(MODEL); else $(OWL) run $(MODEL) "Introduce yourself in two sentences." --temp 0; fi
 
-## make test: the whole suite (Swift tests, with Python oracles for references).
+## Kernel paths slower than this CPU's best, each forced once more for the kernel and model tests
+## (the main run uses the best): avx2 under AVX-512 VNNI, scalar under AVX2.
+FORCED_PATHS := $(shell grep -qw avx512_vnni /proc/cpuinfo 2>/dev/null && echo avx2; grep -qw avx2 /proc/cpuinfo 2>/dev/null && echo scalar)
+## Every kernel test but the path-independent slow ones (qemu portability forces its own paths; the thread
+## pool; dequantization against Python), and the model tests that run every kernel kind in seconds.
+PATH_TESTS := KernelsTests|SmolLM2Tests/testReferenceLogits|SmolLM2Tests/testFastPath|Gemma3Tests/testReferenceTop20|Gemma3Tests/testFastPathTop1|TinyModelTests
+PATH_SKIP := PortabilityTests|ThreadPoolTests|DequantizeTests/testAgainstPythonGGUF
+
+## make test: the whole suite (Swift tests, with Python oracles for references), then the kernel and
+## model tests once per forced kernel path.
 test: setup models test-deps commit-info
 	swift build $(RELEASE_FLAGS)
 	swift build --build-tests
 	set -o pipefail; swift test --disable-swift-testing 2>&1 | tee .build/test.log
-	@bash scripts/test-summary.sh .build/test.log
+	for p in $(FORCED_PATHS); do \
+	  OWL_KERNELS=$$p swift test --skip-build --disable-swift-testing --filter '$(PATH_TESTS)' --skip '$(PATH_SKIP)' 2>&1 | tee .build/test-$$p.log; \
+	done
+	@bash scripts/test-summary.sh .build/test.log $(foreach p,$(FORCED_PATHS),.build/test-$(p).log)
 
 setup:
 	@bash scripts/setup.sh

@@ -1,4 +1,6 @@
 import Foundation
+import KernelsAVX2
+import KernelsAVX512
 
 /// Rotary position embedding.
 ///
@@ -60,24 +62,58 @@ public struct Rope: Sendable {
     }
 
     /// Rotates `heads` heads of `headDim` values at `x` for position `pos`, in place.
-    public func apply(_ x: UnsafeMutablePointer<Float>, heads: Int, headDim: Int, pos: Int) {
+    public func apply(_ x: UnsafeMutablePointer<Float>, heads: Int, headDim: Int, pos: Int, path: KernelPath = .current) {
+        apply(queries: x, heads: heads, keys: nil, kvHeads: 0, headDim: headDim, pos: pos, path: path)
+    }
+
+    /// Rotates the query heads and key heads of one position with one set of angles (cos/sin computed once).
+    public func apply(queries q: UnsafeMutablePointer<Float>, heads: Int, keys k: UnsafeMutablePointer<Float>?, kvHeads: Int,
+                      headDim: Int, pos: Int, path: KernelPath = .current) {
+        guard nRot >= 2 else { return }
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * nRot) { buffer in
+            guard let table = buffer.baseAddress else { return }
+            angles(pos, into: table)
+            rotate(q, heads: heads, headDim: headDim, table: table, path: path)
+            if let k { rotate(k, heads: kvHeads, headDim: headDim, table: table, path: path) }
+        }
+    }
+
+    /// cos and sin (times `magnitude`) of each pair's angle at `pos`, laid out for the rotation:
+    /// `.normal`: cos (c₀, c₀, c₁, c₁, …) in [0, nRot), sin (−s₀, s₀, −s₁, s₁, …) in [nRot, 2·nRot);
+    /// `.neox`: (c₀ … c_{nRot/2−1}) at 0 and (s₀ …) at nRot.
+    func angles(_ pos: Int, into table: UnsafeMutablePointer<Float>) {
         let half = nRot / 2
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * half) { cs in
-            let p = Double(pos)
-            for i in 0..<half {
-                var theta = p * inverseFrequencies[i]
-                if let yarn {
-                    let extra = p * yarn.extrapolated[i]
-                    theta = theta * (1 - yarn.ramp[i]) + extra * yarn.ramp[i]
-                }
-                cs[2 * i] = Float(Foundation.cos(theta) * magnitude)
-                cs[2 * i + 1] = Float(Foundation.sin(theta) * magnitude)
+        let p = Double(pos)
+        for i in 0..<half {
+            var theta = p * inverseFrequencies[i]
+            if let yarn {
+                let extra = p * yarn.extrapolated[i]
+                theta = theta * (1 - yarn.ramp[i]) + extra * yarn.ramp[i]
             }
+            let c = Float(Foundation.cos(theta) * magnitude), s = Float(Foundation.sin(theta) * magnitude)
+            switch ordering {
+            case .normal:
+                table[2 * i] = c; table[2 * i + 1] = c
+                table[nRot + 2 * i] = -s; table[nRot + 2 * i + 1] = s
+            case .neox:
+                table[i] = c; table[nRot + i] = s
+            }
+        }
+    }
+
+    func rotate(_ x: UnsafeMutablePointer<Float>, heads: Int, headDim: Int, table: UnsafePointer<Float>, path: KernelPath) {
+        switch (path, ordering) {
+        case (.avx512, .normal): AVX512.ropeNormal(x, heads, headDim, nRot, table, table + nRot)
+        case (.avx512, .neox): AVX512.ropeNeox(x, heads, headDim, nRot, table, table + nRot)
+        case (.avx2, .normal): AVX2.ropeNormal(x, heads, headDim, nRot, table, table + nRot)
+        case (.avx2, .neox): AVX2.ropeNeox(x, heads, headDim, nRot, table, table + nRot)
+        case (.scalar, _):
+            let half = nRot / 2
             for h in 0..<heads {
                 let v = x + h * headDim
                 for i in 0..<half {
-                    let c = cs[2 * i], s = cs[2 * i + 1]
                     let (ia, ib) = ordering == .neox ? (i, i + half) : (2 * i, 2 * i + 1)
+                    let c = table[ia], s = ordering == .neox ? table[nRot + i] : table[nRot + ib]
                     let a = v[ia], b = v[ib]
                     v[ia] = a * c - b * s
                     v[ib] = a * s + b * c

@@ -35,9 +35,12 @@ struct AttentionKind {
 /// Scratch buffers for one forward call of `tokens` positions.
 final class Workspace {
     let x, h, tmp, q, k, v, att, gate, up: UnsafeMutablePointer<Float>
+    /// Per-op timing (`LoadOptions.profiler`); nil: hooks cost one nil check.
+    let profiler: Profiler?
     private let all: [UnsafeMutablePointer<Float>]
 
-    init(tokens t: Int, config c: ModelConfig) {
+    init(tokens t: Int, config c: ModelConfig, profiler: Profiler? = nil) {
+        self.profiler = profiler
         func make(_ n: Int) -> UnsafeMutablePointer<Float> {
             let p = UnsafeMutablePointer<Float>.allocate(capacity: max(1, n))
             p.initialize(repeating: 0, count: max(1, n))
@@ -101,7 +104,7 @@ enum Decoder {
     }
 
     static func add(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count n: Int) {
-        for i in 0..<n { y[i] += x[i] }
+        Elementwise.add(y, x, count: n)
     }
 
     /// The attention half of layer `l` for the normalized input `ws.h` (all rows of the batch); writes
@@ -111,56 +114,45 @@ enum Decoder {
                               config c: ModelConfig, ws: Workspace, parallel: Parallel) {
         let hd = c.headDim, vd = c.valueDim
         let t = batch.rows
+        let prof = ws.profiler
         w.q.apply(ws.h, tokens: t, ws.q, parallel: parallel)
+        prof?.lap(w.q)
         w.k.apply(ws.h, tokens: t, ws.k, parallel: parallel)
+        prof?.lap(w.k)
         w.v.apply(ws.h, tokens: t, ws.v, parallel: parallel)
+        prof?.lap(w.v)
         if let qn = w.qNorm { rmsNormRows(ws.q, qn, ws.q, rows: t * c.headCount, n: hd, eps: c.rmsEpsilon) }
         if let kn = w.kNorm { rmsNormRows(ws.k, kn, ws.k, rows: t * c.kvHeadCount, n: hd, eps: c.rmsEpsilon) }
-        // Per segment: this layer's cache rows, and RoPE at the sequence's own positions before the append.
+        prof?.lap(.norm)
+        // Per segment: RoPE at the sequence's own positions, then the append to its cache.
         let stores = batch.segments.map { (keys: $0.cache.keys(l), values: $0.cache.values(l)) }
-        for (seg, store) in zip(batch.segments, stores) {
+        for seg in batch.segments {
             for i in seg.row..<(seg.row + seg.count) {
-                let pos = seg.start + i - seg.row
-                kind.rope.apply(ws.q + i * c.headCount * hd, heads: c.headCount, headDim: hd, pos: pos)
-                kind.rope.apply(ws.k + i * c.keyWidth, heads: c.kvHeadCount, headDim: hd, pos: pos)
+                kind.rope.apply(queries: ws.q + i * c.headCount * hd, heads: c.headCount, keys: ws.k + i * c.keyWidth,
+                                kvHeads: c.kvHeadCount, headDim: hd, pos: seg.start + i - seg.row)
             }
+        }
+        prof?.lap(.rope)
+        for (seg, store) in zip(batch.segments, stores) {
             (store.keys + seg.start * c.keyWidth).update(from: ws.k + seg.row * c.keyWidth, count: seg.count * c.keyWidth)
             (store.values + seg.start * c.valueWidth).update(from: ws.v + seg.row * c.valueWidth, count: seg.count * c.valueWidth)
         }
+        prof?.lap(.cache)
 
-        let group = c.headCount / c.kvHeadCount
-        let items = t * c.headCount
+        let geometry = AttentionGeometry(heads: c.headCount, kvHeads: c.kvHeadCount, headDim: hd, valueDim: vd,
+                                         keyStride: c.keyWidth, valueStride: c.valueWidth, window: kind.window, scale: kind.scale)
         let q = ws.q, att = ws.att
-        let segmentOfRow = batch.segmentOfRow, segments = batch.segments
-        parallel.run { thread, threads in
-            let mine = Parallel.range(items, thread: thread, threads: threads)
-            guard !mine.isEmpty else { return }
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: batch.longest) { scores in
-                guard let s = scores.baseAddress else { return }
-                for item in mine {
-                    let i = item / c.headCount, head = item % c.headCount, kvh = head / group
-                    let seg = segments[segmentOfRow[i]]
-                    let keys = stores[segmentOfRow[i]].keys, values = stores[segmentOfRow[i]].values
-                    let p = seg.start + i - seg.row
-                    // One query row (token i, head) against its own sequence's keys lo…p.
-                    let lo = kind.window > 0 ? max(0, p - kind.window + 1) : 0
-                    let qv = q + (i * c.headCount + head) * hd
-                    for j in lo...p {
-                        s[j - lo] = Elementwise.dot(qv, keys + j * c.keyWidth + kvh * hd, count: hd) * kind.scale
-                    }
-                    let n = p - lo + 1
-                    Elementwise.softmax(s, count: n)
-                    let out = att + (i * c.headCount + head) * vd
-                    out.update(repeating: 0, count: vd)
-                    for j in lo...p {
-                        let pj = s[j - lo]
-                        let vv = values + j * c.valueWidth + kvh * vd
-                        for d in 0..<vd { out[d] += pj * vv[d] }
-                    }
-                }
+            // Each segment's queries against its own sequence's keys (a one-token segment is a decode step).
+            for (seg, store) in zip(segments, stores) {
+                Attention.causal(queries: q + seg.row * c.headCount * hd, keys: store.keys, values: store.values,
+                                 output: att + seg.row * c.headCount * vd, tokens: seg.count, start: seg.start,
+                                 geometry: geometry, thread: thread, threads: threads)
+            }
             }
         }
+        prof?.lap(.attention)
         w.o.apply(ws.att, tokens: t, ws.tmp, parallel: parallel)
+        prof?.lap(w.o)
     }
 
     /// Final norm and output projection of the rows each segment asked for (its last row, or all), in
@@ -175,6 +167,7 @@ enum Decoder {
             rmsNormRows(ws.x + first * d, norm, ws.h + rows * d, rows: n, n: d, eps: c.rmsEpsilon)
             rows += n
         }
+        ws.profiler?.lap(.norm)
         var values = [Float](repeating: 0, count: rows * vocab)
         values.withUnsafeMutableBufferPointer { out in
             guard let o = out.baseAddress else { return }
@@ -183,6 +176,7 @@ enum Decoder {
                 for i in 0..<out.count { o[i] = softcap * Foundation.tanh(o[i] / softcap) }
             }
         }
+        ws.profiler?.lap(.output)
         for seg in batch.segments { seg.cache.advance(by: seg.count) }
         if batch.segments.count == 1 { return [Logits(vocabularySize: vocab, positions: rows, values: values)] }
         var result: [Logits] = []
@@ -214,20 +208,16 @@ struct Batch {
     let segments: [Segment]
     /// Every new token, segment after segment.
     let tokens: [Int32]
-    /// For each row, the index of its segment.
-    let segmentOfRow: [Int]
-    /// The most positions any row attends over (scratch size for its scores).
-    let longest: Int
 
     init(segments: [Segment], tokens: [Int32]) {
         self.segments = segments
         self.tokens = tokens
-        var owner: [Int] = []
-        owner.reserveCapacity(tokens.count)
-        for (i, s) in segments.enumerated() { owner += repeatElement(i, count: s.count) }
-        segmentOfRow = owner
-        longest = segments.map { $0.start + $0.count }.max() ?? 1
     }
 
     var rows: Int { tokens.count }
+}
+
+extension Profiler {
+    /// Charges the time since the previous lap to a matrix product with `weights`' storage type.
+    func lap(_ weights: Linear) { lap(.matmul(weights.quantizedType ?? .f32)) }
 }

@@ -37,6 +37,7 @@ public final class Gemma3Model: LanguageModel, @unchecked Sendable {
     let output: Linear                 // vocab × d
     let softcap: Float
     let parallel: Parallel
+    let profiler: Profiler?
 
     /// Which layers use the sliding window (true) for `layers` layers.
     static func slidingLayers(_ g: GGUFFile, arch: String, layers: Int) -> [Bool] {
@@ -57,6 +58,7 @@ public final class Gemma3Model: LanguageModel, @unchecked Sendable {
         config = c
         file = gguf
         parallel = Parallel(threads: options.threads)
+        profiler = options.profiler
         let arch = c.architecture
         let m = gguf.metadata
         let window = m["\(arch).attention.sliding_window"]?.int ?? 0
@@ -101,20 +103,33 @@ public final class Gemma3Model: LanguageModel, @unchecked Sendable {
         let c = config
         let batch = try Decoder.prepare(sequences, config: c)
         let t = batch.rows, d = c.embeddingLength, ff = c.feedForwardLength
-        let ws = Workspace(tokens: t, config: c)
+        let ws = Workspace(tokens: t, config: c, profiler: profiler)
+        let prof = profiler
+        prof?.start()
         try Decoder.embed(batch.tokens, embedding, scale: embeddingScale, into: ws.x)
+        prof?.lap(.embedding)
         for (l, layer) in layers.enumerated() {
             Decoder.rmsNormRows(ws.x, layer.attnNorm, ws.h, rows: t, n: d, eps: c.rmsEpsilon)
+            prof?.lap(.norm)
             Decoder.selfAttention(layer: l, layer.attention, layer.kind, batch: batch, config: c, ws: ws, parallel: parallel)
             Decoder.rmsNormRows(ws.tmp, layer.postAttnNorm, ws.tmp, rows: t, n: d, eps: c.rmsEpsilon)
+            prof?.lap(.norm)
             Decoder.add(ws.x, ws.tmp, count: t * d)
+            prof?.lap(.residual)
             Decoder.rmsNormRows(ws.x, layer.ffnNorm, ws.h, rows: t, n: d, eps: c.rmsEpsilon)
+            prof?.lap(.norm)
             layer.gate.apply(ws.h, tokens: t, ws.gate, parallel: parallel)
+            prof?.lap(layer.gate)
             layer.up.apply(ws.h, tokens: t, ws.up, parallel: parallel)
+            prof?.lap(layer.up)
             Elementwise.geluTanhGate(ws.gate, ws.up, count: t * ff)
+            prof?.lap(.activation)
             layer.down.apply(ws.gate, tokens: t, ws.tmp, parallel: parallel)
+            prof?.lap(layer.down)
             Decoder.rmsNormRows(ws.tmp, layer.postFfnNorm, ws.tmp, rows: t, n: d, eps: c.rmsEpsilon)
+            prof?.lap(.norm)
             Decoder.add(ws.x, ws.tmp, count: t * d)
+            prof?.lap(.residual)
         }
         return Decoder.finish(ws: ws, batch: batch, norm: outputNorm, output: output,
                               config: c, softcap: softcap, parallel: parallel)

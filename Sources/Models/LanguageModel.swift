@@ -1,4 +1,5 @@
 import Checkpoint
+import Kernels
 
 /// How weights are stored and multiplied.
 public enum ComputeMode: String, Sendable, CaseIterable {
@@ -16,10 +17,13 @@ public struct LoadOptions: Sendable {
     public var mode: ComputeMode
     /// Worker threads for matrix products and attention.
     public var threads: Int
+    /// Per-op timing of every forward call (`owl bench --profile`); nil: off.
+    public var profiler: Profiler?
 
-    public init(mode: ComputeMode = .fast, threads: Int = 1) {
+    public init(mode: ComputeMode = .fast, threads: Int = 1, profiler: Profiler? = nil) {
         self.mode = mode
         self.threads = max(1, threads)
+        self.profiler = profiler
     }
 }
 

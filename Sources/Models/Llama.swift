@@ -28,6 +28,7 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
     let output: Linear                 // vocab × d
     let kind: AttentionKind
     let parallel: Parallel
+    let profiler: Profiler?
 
     /// Loads a `llama` GGUF.
     /// - Throws: `ModelError` naming missing tensors, bad shapes or unsupported settings.
@@ -36,6 +37,7 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
         config = c
         file = gguf
         parallel = Parallel(threads: options.threads)
+        profiler = options.profiler
         var w = WeightLoader(file: gguf, mode: options.mode)
         var layers: [Layer] = []
         for l in 0..<c.layerCount {
@@ -67,18 +69,29 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
         let c = config
         let batch = try Decoder.prepare(sequences, config: c)
         let t = batch.rows, d = c.embeddingLength, ff = c.feedForwardLength
-        let ws = Workspace(tokens: t, config: c)
+        let ws = Workspace(tokens: t, config: c, profiler: profiler)
+        let prof = profiler
+        prof?.start()
         try Decoder.embed(batch.tokens, embedding, scale: 1, into: ws.x)
+        prof?.lap(.embedding)
         for (l, layer) in layers.enumerated() {
             Decoder.rmsNormRows(ws.x, layer.attnNorm, ws.h, rows: t, n: d, eps: c.rmsEpsilon)
+            prof?.lap(.norm)
             Decoder.selfAttention(layer: l, layer.attention, kind, batch: batch, config: c, ws: ws, parallel: parallel)
             Decoder.add(ws.x, ws.tmp, count: t * d)
+            prof?.lap(.residual)
             Decoder.rmsNormRows(ws.x, layer.ffnNorm, ws.h, rows: t, n: d, eps: c.rmsEpsilon)
+            prof?.lap(.norm)
             layer.gate.apply(ws.h, tokens: t, ws.gate, parallel: parallel)
+            prof?.lap(layer.gate)
             layer.up.apply(ws.h, tokens: t, ws.up, parallel: parallel)
+            prof?.lap(layer.up)
             Elementwise.swiglu(ws.gate, ws.up, count: t * ff)
+            prof?.lap(.activation)
             layer.down.apply(ws.gate, tokens: t, ws.tmp, parallel: parallel)
+            prof?.lap(layer.down)
             Decoder.add(ws.x, ws.tmp, count: t * d)
+            prof?.lap(.residual)
         }
         return Decoder.finish(ws: ws, batch: batch, norm: outputNorm, output: output,
                               config: c, softcap: 0, parallel: parallel)

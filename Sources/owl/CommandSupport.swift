@@ -63,7 +63,7 @@ enum ModelOpener {
 
     static func open(_ name: String, flags: GenerationFlags, context: CLIContext, command: String) throws -> LoadedModel {
         let resolved = try clear(name, command: command, context: context)
-        let options = LoadOptions(mode: flags.reference ? .reference : .fast, threads: flags.threads)
+        let options = LoadOptions(mode: flags.reference ? .reference : .fast, threads: flags.threads, profiler: flags.profiler)
         return try LoadedModel(resolved, options: options)
     }
 }

@@ -1,4 +1,6 @@
 import Engine
+import Foundation
+import Kernels
 import Sampling
 
 /// Sampling and generation flags shared by `owl run` and `owl chat`, with their defaults.
@@ -9,6 +11,8 @@ struct GenerationFlags {
     var contextLength = 4096
     var threads = 2
     var reference = false
+    /// Per-op timing of the forward passes: on with `OWL_PROFILE=1` (or `owl bench --profile`).
+    var profiler: Profiler? = ProcessInfo.processInfo.environment["OWL_PROFILE"] == "1" ? Profiler() : nil
 
     static let help = """
       --temp T               temperature (default 0.8; 0 = greedy)

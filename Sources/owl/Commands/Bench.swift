@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Kernels
 import Models
 import Support
 
@@ -8,7 +9,7 @@ enum BenchCommand: Command {
     static let name = "bench"
     static let summary = "Measure prompt processing and generation speed (like llama-bench)"
     static let help = """
-    Usage: owl bench MODEL [-p 512] [-n 128] [-t THREADS] [-r 5] [--json] [--reference]
+    Usage: owl bench MODEL [-p 512] [-n 128] [-t THREADS] [-r 5] [--json] [--reference] [--profile]
 
     pp: one batch of -p prompt tokens from an empty cache; tg: -n tokens decoded one at a time from an
     empty cache. Each test runs -r times after one warm-up run; prints mean ± standard deviation in
@@ -20,6 +21,8 @@ enum BenchCommand: Command {
       -t, --threads N  worker threads (default: the number of cores)
       -r N           repetitions (default 5)
       --reference    the exact-math path instead of the fast path
+      --profile      time each op kind (matmul per weight type, attention, norms, RoPE, activations, ...)
+                     over the measured runs and print a table per test (under --json: "profile")
       --json         print {"pp_tokens_per_s", "pp_sd", "tg_tokens_per_s", "tg_sd", "peak_rss_bytes", ...}
 
     Example:
@@ -33,6 +36,8 @@ enum BenchCommand: Command {
         let reps = try args.int("-r", in: 1...1000) ?? 5
         var flags = GenerationFlags()
         flags.reference = args.flag("--reference")
+        if args.flag("--profile") { flags.profiler = Profiler() }
+        let profiler = flags.profiler
         flags.threads = try args.int("-t", "--threads", in: 1...512) ?? ProcessInfo.processInfo.activeProcessorCount
         let positionals = try args.positionals()
         guard positionals.count == 1 else { throw CLIError.usage(name, "expected one MODEL") }
@@ -44,6 +49,7 @@ enum BenchCommand: Command {
 
         func measure(_ body: () throws -> Void) rethrows -> [Double] {
             try body()  // warm-up
+            profiler?.reset()
             var seconds: [Double] = []
             for _ in 0..<reps {
                 let start = DispatchTime.now().uptimeNanoseconds
@@ -55,12 +61,22 @@ enum BenchCommand: Command {
         var fields: [(String, JSONValue)] = [("model", .string(loaded.resolved.name)), ("threads", .int(flags.threads)),
                                              ("mode", .string(flags.reference ? "reference" : "fast"))]
         var lines: [String] = []
+        var profiles: [(String, JSONValue)] = []
+        func recordProfile(_ test: String) {
+            guard let profiler else { return }
+            profiles.append((test, .array(profiler.entries().map { e in
+                .object([("op", .string(e.op.description)), ("ms", .double(e.seconds * 1000 / Double(reps))),
+                         ("calls", .int(e.calls / reps)), ("percent", .double(e.fraction * 100))])
+            })))
+            lines.append(profiler.table(title: "\(test) profile (per run, mean of \(reps))", runs: reps))
+        }
         if p > 0 {
             let tokens = (0..<p).map { _ in Int32.random(in: 0..<vocab, using: &rng) }
             let s = try measure { cache.reset(); _ = try model.forward(tokens: tokens, cache: cache) }
             let (mean, sd) = stats(s.map { Double(p) / $0 })
             fields += [("pp_tokens", .int(p)), ("pp_tokens_per_s", .double(mean)), ("pp_sd", .double(sd))]
             lines.append(String(format: "pp%-5d %10.2f ± %.2f tokens/s", p, mean, sd))
+            recordProfile("pp\(p)")
         }
         if n > 0 {
             let tokens = (0..<n).map { _ in Int32.random(in: 0..<vocab, using: &rng) }
@@ -71,9 +87,11 @@ enum BenchCommand: Command {
             let (mean, sd) = stats(s.map { Double(n) / $0 })
             fields += [("tg_tokens", .int(n)), ("tg_tokens_per_s", .double(mean)), ("tg_sd", .double(sd))]
             lines.append(String(format: "tg%-5d %10.2f ± %.2f tokens/s", n, mean, sd))
+            recordProfile("tg\(n)")
         }
         let rss = peakRSSBytes()
         fields.append(("peak_rss_bytes", .int(rss)))
+        if profiler != nil { fields.append(("profile", .object(profiles))) }
         if json {
             context.out(JSONValue.object(fields).serialized())
         } else {

@@ -55,6 +55,7 @@ enum PerplexityCommand: Command {
             context.out(report.running.enumerated().map { String(format: "[%d]%.4f", $0.offset + 1, $0.element) }.joined(separator: ","))
             context.out(String(format: "Final estimate: PPL = %.4f over %d chunks of %d tokens", report.final, report.running.count, ctx))
         }
+        if let p = flags.profiler { context.err(p.table(title: "profile (OWL_PROFILE=1)")) }
         return 0
     }
 }

@@ -74,6 +74,7 @@ enum RunCommand: Command {
             context.out("")
             context.err(RunOutput.speedLine(timings))
         }
+        if let p = flags.profiler { context.err(p.table(title: "profile (OWL_PROFILE=1), prefill and generation")) }
         return result.finishReason == .cancelled ? 130 : 0
     }
 }

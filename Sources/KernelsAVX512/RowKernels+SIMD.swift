@@ -1,0 +1,1 @@
+../SIMDShared/RowKernels+SIMD.swift
