@@ -141,14 +141,20 @@ enum Decoder {
 
         let geometry = AttentionGeometry(heads: c.headCount, kvHeads: c.kvHeadCount, headDim: hd, valueDim: vd,
                                          keyStride: c.keyWidth, valueStride: c.valueWidth, window: kind.window, scale: kind.scale)
-        let q = ws.q, att = ws.att
-            // Each segment's queries against its own sequence's keys (a one-token segment is a decode step).
+        let q = ws.q, att = ws.att, segments = batch.segments
+        // Each segment's queries against its own sequence's keys (a one-token segment is a decode step).
+        func attend(thread: Int, threads: Int) {
             for (seg, store) in zip(segments, stores) {
                 Attention.causal(queries: q + seg.row * c.headCount * hd, keys: store.keys, values: store.values,
                                  output: att + seg.row * c.headCount * vd, tokens: seg.count, start: seg.start,
                                  geometry: geometry, thread: thread, threads: threads)
             }
-            }
+        }
+        if segments.count == 1, let only = segments.first,
+           Attention.isSmall(tokens: only.count, start: only.start, geometry: geometry) {
+            attend(thread: 0, threads: 1)
+        } else {
+            parallel.run { thread, threads in attend(thread: thread, threads: threads) }
         }
         prof?.lap(.attention)
         w.o.apply(ws.att, tokens: t, ws.tmp, parallel: parallel)
