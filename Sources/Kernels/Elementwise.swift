@@ -5,7 +5,7 @@ import KernelsAVX512
 /// Row-wise normalizations, activations and residual adds over contiguous F32 buffers.
 ///
 /// Each function runs on `path` (default `KernelPath.current`): the scalar code here is the reference;
-/// AVX2 and AVX-512 versions (SIMDShared/Elementwise+SIMD.swift) compute e^x with a polynomial
+/// AVX2 and AVX-512 versions (SIMDShared/RowKernels+SIMD.swift) compute e^x with a polynomial
 /// (relative error ≈ 2e-7) and use FMA, so they differ from it by a few ulps (tested).
 ///
 /// Sums of squares and softmax denominators accumulate in Double on every path: the residual stream of
