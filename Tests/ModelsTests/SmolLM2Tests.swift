@@ -30,28 +30,47 @@ final class SmolLM2Tests: XCTestCase {
 }
 
 extension SmolLM2Tests {
+    /// Top-1 on every prompt with margin ≥ 0.5, and the mean absolute logit error against exact math at
+    /// most 1.1× llama.cpp's over the six prompts — at every prompt position (178), not only the last.
+    ///
+    /// Six last positions are six correlated draws: any last-bit change of rounding moves their mean by
+    /// ±15%, and llama.cpp itself, rerun on this machine, lands at 1.16× its own golden on them. The
+    /// all-position golden (scripts/goldens/smollm2_all_positions.py: exact float64 pass and llama.cpp
+    /// 0c1e570 on a seeded 1,024-id sample of the vocabulary) measures the same error with a stable mean.
     func testFastPathIsAsCloseToExactMathAsLlamaCpp() throws {
         let g = try Fixtures.model(Fixtures.smolPath)
         let model = try ModelRegistry.standard.load(gguf: g, mode: .fast, threads: 2)
-        var ours = 0.0, peer = 0.0, n = 0
+        let golden = try AllPositionsGolden.load()
+        var ours = 0.0, peer = 0.0, lastOurs = 0.0, lastPeer = 0.0, n = 0, row = 0
         for p in try prompts() {
             let exact = try Fixtures.f32(Self.goldenDir + "logits_ref_last_\(p.name).f32")
             let llama = try Fixtures.f32(Self.goldenDir + "logits_last_\(p.name).f32")
-            let logits = try model.forward(tokens: p.ids, cache: model.makeCache(maxTokens: 256))
-            var maxErr: Float = 0, sum = 0.0, peerSum = 0.0
+            let logits = try model.forward(tokens: p.ids, cache: model.makeCache(maxTokens: 256), wantAllLogits: true)
+            XCTAssertEqual(logits.positions, p.ids.count)
+            let last = logits.last
             for i in 0..<exact.count {
-                let e = abs(logits.last[logits.last.startIndex + i] - exact[i])
-                maxErr = max(maxErr, e)
-                sum += Double(e)
-                peerSum += Double(abs(llama[i] - exact[i]))
+                lastOurs += Double(abs(last[last.startIndex + i] - exact[i]))
+                lastPeer += Double(abs(llama[i] - exact[i]))
             }
-            print("fast \(p.name): max |diff| \(maxErr), mean |diff| \(sum / Double(exact.count)), llama.cpp mean \(peerSum / Double(exact.count))")
-            ours += sum; peer += peerSum; n += exact.count
+            var sum = 0.0, peerSum = 0.0
+            for t in 0..<logits.positions {
+                let mine = logits.row(t), base = mine.startIndex
+                for (k, id) in golden.vocab.enumerated() {
+                    let e = Double(golden.exact[row * golden.vocab.count + k])
+                    sum += abs(Double(mine[base + id]) - e)
+                    peerSum += abs(Double(golden.llama[row * golden.vocab.count + k]) - e)
+                }
+                row += 1
+            }
+            print("fast \(p.name): mean |diff| at all \(logits.positions) positions \(sum / Double(logits.positions * golden.vocab.count)), llama.cpp \(peerSum / Double(logits.positions * golden.vocab.count))")
+            ours += sum; peer += peerSum; n += logits.positions * golden.vocab.count
             if p.margins.first.map({ $0 >= 0.5 }) ?? false {
-                XCTAssertEqual(argmax(logits.last), Int(p.greedy[0]), "top-1 of \(p.name)")
+                XCTAssertEqual(argmax(last), Int(p.greedy[0]), "top-1 of \(p.name)")
             }
         }
-        print("fast mean |diff| over all prompts: \(ours / Double(n)) vs llama.cpp \(peer / Double(n))")
+        XCTAssertEqual(row, golden.positions, "prompt positions in the all-position golden")
+        print("fast mean |diff|, last positions only: \(lastOurs / Double(6 * 49152)) vs llama.cpp golden \(lastPeer / Double(6 * 49152))")
+        print("fast mean |diff|, all positions: \(ours / Double(n)) vs llama.cpp \(peer / Double(n)) (ratio \(ours / peer))")
         XCTAssertLessThanOrEqual(ours, 1.1 * peer)
     }
 
@@ -66,5 +85,29 @@ extension SmolLM2Tests {
                 XCTAssertEqual(got, Array(p.greedy.prefix(k)), "\(mode) \(p.name)")
             }
         }
+    }
+}
+
+/// The all-position golden: a JSON header line, then float32 exact and llama.cpp logits [positions, ids].
+struct AllPositionsGolden {
+    let vocab: [Int]
+    let positions: Int
+    let exact: [Float]
+    let llama: [Float]
+
+    static func load() throws -> AllPositionsGolden {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/smollm2_all_positions.bin")
+        let data = try Data(contentsOf: url)
+        guard let newline = data.firstIndex(of: 0x0A),
+              let header = try JSONSerialization.jsonObject(with: data[..<newline]) as? [String: Any],
+              let vocab = header["vocab_ids"] as? [Int], let positions = header["positions"] as? Int else {
+            throw CocoaError(.fileReadCorruptFile)
+        }
+        let count = positions * vocab.count
+        let body = data[(newline + 1)...]
+        guard body.count == 2 * count * 4 else { throw CocoaError(.fileReadCorruptFile) }
+        let floats = body.withUnsafeBytes { raw in (0..<(2 * count)).map { raw.loadUnaligned(fromByteOffset: $0 * 4, as: Float.self) } }
+        return AllPositionsGolden(vocab: vocab, positions: positions, exact: Array(floats[..<count]), llama: Array(floats[count...]))
     }
 }
