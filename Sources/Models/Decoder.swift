@@ -103,6 +103,16 @@ enum Decoder {
         }
     }
 
+    /// `y = x·Wᵀ` for every row of the batch. Rows of one-token segments (decode steps) take the one-row
+    /// kernels and rows of longer segments (prompts) the prefill tiles, in as few calls as the layout allows,
+    /// so a sequence's numbers do not depend on what else shares the batch.
+    static func project(_ w: Linear, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Batch,
+                        parallel: Parallel) {
+        for run in batch.runs {
+            w.apply(x + run.row * w.cols, tokens: run.rows, y + run.row * w.rows, parallel: parallel, tiled: run.tiled)
+        }
+    }
+
     static func add(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count n: Int) {
         Elementwise.add(y, x, count: n)
     }
@@ -115,11 +125,11 @@ enum Decoder {
         let hd = c.headDim, vd = c.valueDim
         let t = batch.rows
         let prof = ws.profiler
-        w.q.apply(ws.h, tokens: t, ws.q, parallel: parallel)
+        project(w.q, ws.h, ws.q, batch: batch, parallel: parallel)
         prof?.lap(w.q)
-        w.k.apply(ws.h, tokens: t, ws.k, parallel: parallel)
+        project(w.k, ws.h, ws.k, batch: batch, parallel: parallel)
         prof?.lap(w.k)
-        w.v.apply(ws.h, tokens: t, ws.v, parallel: parallel)
+        project(w.v, ws.h, ws.v, batch: batch, parallel: parallel)
         prof?.lap(w.v)
         if let qn = w.qNorm { rmsNormRows(ws.q, qn, ws.q, rows: t * c.headCount, n: hd, eps: c.rmsEpsilon) }
         if let kn = w.kNorm { rmsNormRows(ws.k, kn, ws.k, rows: t * c.kvHeadCount, n: hd, eps: c.rmsEpsilon) }
@@ -157,7 +167,7 @@ enum Decoder {
             parallel.run { thread, threads in attend(thread: thread, threads: threads) }
         }
         prof?.lap(.attention)
-        w.o.apply(ws.att, tokens: t, ws.tmp, parallel: parallel)
+        project(w.o, ws.att, ws.tmp, batch: batch, parallel: parallel)
         prof?.lap(w.o)
     }
 
@@ -177,7 +187,11 @@ enum Decoder {
         var values = [Float](repeating: 0, count: rows * vocab)
         values.withUnsafeMutableBufferPointer { out in
             guard let o = out.baseAddress else { return }
-            output.apply(ws.h, tokens: rows, o, parallel: parallel)
+            var at = 0
+            for run in batch.outputRuns {
+                output.apply(ws.h + at * d, tokens: run.rows, o + at * vocab, parallel: parallel, tiled: run.tiled)
+                at += run.rows
+            }
             if softcap > 0 {
                 for i in 0..<out.count { o[i] = softcap * Foundation.tanh(o[i] / softcap) }
             }
@@ -215,9 +229,31 @@ struct Batch {
     /// Every new token, segment after segment.
     let tokens: [Int32]
 
+    /// Consecutive rows that take one kernel family: decode steps (one-token segments) or prompt chunks.
+    struct Run {
+        let row: Int
+        var rows: Int
+        let tiled: Bool
+    }
+    /// The batch's rows as runs (usually one or two).
+    let runs: [Run]
+    /// The same for the rows of the output head (each segment's last row, or all its rows).
+    let outputRuns: [Run]
+
     init(segments: [Segment], tokens: [Int32]) {
         self.segments = segments
         self.tokens = tokens
+        func merge(_ parts: [(rows: Int, tiled: Bool)]) -> [Run] {
+            var runs: [Run] = [], row = 0
+            for p in parts {
+                if let last = runs.last, last.tiled == p.tiled { runs[runs.count - 1].rows += p.rows }
+                else { runs.append(Run(row: row, rows: p.rows, tiled: p.tiled)) }
+                row += p.rows
+            }
+            return runs
+        }
+        runs = merge(segments.map { ($0.count, $0.count > 1) })
+        outputRuns = merge(segments.map { s in s.wantAll && s.count > 1 ? (s.count, true) : (1, false) })
     }
 
     var rows: Int { tokens.count }

@@ -70,7 +70,13 @@ public final class Linear: @unchecked Sendable {
     static func missing(_ name: String) -> Linear { Linear(missing: name) }
 
     /// `y[t·rows + r] = Σₖ W[r, k] · x[t·cols + k]` for `tokens` rows of `x` (token-major in and out).
-    public func apply(_ x: UnsafePointer<Float>, tokens: Int, _ y: UnsafeMutablePointer<Float>, parallel: Parallel) {
+    ///
+    /// - Parameter tiled: whether quantized weights take the prefill tiles (rows × tokens micro-kernels) or
+    ///   the one-row kernels. Default: tiles for more than one token. Each row's result depends only on the
+    ///   kernel family, never on the other rows of the call, so a caller that picks the family per sequence
+    ///   (`Decoder.project`) gets the same numbers for a sequence alone or batched with others.
+    public func apply(_ x: UnsafePointer<Float>, tokens: Int, _ y: UnsafeMutablePointer<Float>, parallel: Parallel,
+                      tiled: Bool? = nil) {
         switch storage {
         case .f32(let w):
             w.withUnsafeBufferPointer { wb in
@@ -85,7 +91,7 @@ public final class Linear: @unchecked Sendable {
             defer { q.deallocate() }
             let rows = self.rows, cols = self.cols
             let qx = UnsafeRawPointer(q)
-            if tokens > 1 {
+            if tiled ?? (tokens > 1) {
                 applyTiled(kernel, weights: weights, x: x, tokens: tokens, quantized: q, y: y, parallel: parallel)
                 return
             }

@@ -182,7 +182,11 @@ final class BatchSchedulerTests: XCTestCase {
             case .finished(let r): finished = r
             }
         }
-        XCTAssertEqual(texts.joined(), " Paris.\n\nThe United")
-        XCTAssertEqual(finished?.tokens, [7042, 30, 198, 198, 504, 1797])
+        // The same request through the callback face: same tokens, same text.
+        let alone = try submit(s, m, Job(text: "The capital of France is", config: .greedy, maxTokens: 6)).wait()
+        XCTAssertEqual(finished?.tokens.count, 6)
+        XCTAssertEqual(finished?.tokens, alone?.tokens)
+        XCTAssertEqual(texts.joined(), alone?.text)
+        XCTAssertTrue(texts.joined().hasPrefix(" Paris."), texts.joined())
     }
 }
