@@ -14,7 +14,7 @@ OWL_HOME="${OWL_HOME:-$HOME/.owl}"
 cache="$OWL_HOME/cache"
 dest="$cache/llama-server-$version"
 binary="$dest/bin/llama-server"
-if [ -x "$binary" ] && [ -f "$dest/.complete" ]; then
+if [ -x "$binary" ] && [ -x "$dest/bin/llama-bench" ] && [ -f "$dest/.complete" ]; then
   echo "$binary"
   exit 0
 fi
@@ -47,11 +47,14 @@ cmake -S "$src" -B "$work/build" -G "$(command -v ninja >/dev/null && echo Ninja
   -DGGML_NATIVE=ON -DGGML_OPENMP=ON \
   -DLLAMA_BUILD_SERVER=ON -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_APP=OFF \
   -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_OPENSSL=OFF >"$work/cmake.log"
-cmake --build "$work/build" --target llama-server -j "$jobs"
+cmake --build "$work/build" --target llama-server llama-bench -j "$jobs"
 
 mkdir -p "$dest/bin"
 cp "$work/build/bin/llama-server" "$binary.partial"
 mv "$binary.partial" "$binary"
+# llama-bench too: the peer of bench/compare.sh (prompt processing and generation speed).
+cp "$work/build/bin/llama-bench" "$dest/bin/llama-bench.partial"
+mv "$dest/bin/llama-bench.partial" "$dest/bin/llama-bench"
 "$binary" --version >"$dest/version.txt" 2>&1 || true
 touch "$dest/.complete"
 rm -rf "$work"

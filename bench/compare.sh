@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Owl vs llama.cpp on the same model file, same threads, alternating runs; prints the ratios Owl/llama.cpp.
 # Usage: bench/compare.sh [MODEL...]   (default: smollm2-135m-instruct gemma3-270m), THREADS="1 2", REPS=5
-# Installs llama-cpp-python (it compiles llama.cpp once; pip caches the wheel).
+# The peer is llama.cpp's own llama-bench when bench/build-llama-server.sh has built it (or LLAMA_BENCH names
+# one); otherwise llama-cpp-python, timed like owl bench (its tg then includes Python's per-token overhead).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OWL_HOME="${OWL_HOME:-$HOME/.owl}"
@@ -9,7 +10,10 @@ MODELS=("${@:-smollm2-135m-instruct gemma3-270m}")
 read -r -a MODELS <<<"${MODELS[*]}"
 THREADS="${THREADS:-1 2}"
 REPS="${REPS:-5}"
-python3 -c "import llama_cpp" 2>/dev/null || {
+LLAMA_BENCH="${LLAMA_BENCH:-$OWL_HOME/cache/llama-server-0.3.36/bin/llama-bench}"
+[ -x "$LLAMA_BENCH" ] || LLAMA_BENCH=""
+[ -n "$LLAMA_BENCH" ] && echo "compare: peer is $LLAMA_BENCH" >&2
+[ -n "$LLAMA_BENCH" ] || python3 -c "import llama_cpp" 2>/dev/null || {
   echo "compare: installing llama-cpp-python==0.3.36 (compiles llama.cpp once)..." >&2
   python3 -m pip install --quiet --no-build-isolation scikit-build-core llama-cpp-python==0.3.36 >&2
 }
@@ -19,7 +23,11 @@ for m in "${MODELS[@]}"; do
   file=$(.build/release/owl inspect "$m" --json | python3 -c "import sys,json; print(json.load(sys.stdin)['path'])")
   for t in $THREADS; do
     o=$(.build/release/owl bench "$m" -p 512 -n 128 -t "$t" -r "$REPS" --json)
-    l=$(python3 bench/llama_cpp_bench.py "$file" -p 512 -n 128 -t "$t" -r "$REPS")
+    if [ -n "$LLAMA_BENCH" ]; then
+      l=$(python3 bench/llama_bench_peer.py "$LLAMA_BENCH" "$file" -p 512 -n 128 -t "$t" -r "$REPS")
+    else
+      l=$(python3 bench/llama_cpp_bench.py "$file" -p 512 -n 128 -t "$t" -r "$REPS")
+    fi
     python3 - "$m" "$t" "$o" "$l" <<'PY'
 import json, sys
 m, t, o, l = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), json.loads(sys.argv[4])
