@@ -117,11 +117,15 @@ private final class Shared: @unchecked Sendable {
         pthread_mutex_unlock(&mutex)
     }
 
+    /// Polls before a waiting thread starts yielding its core on each poll: a worker that was descheduled
+    /// (more runnable threads than cores) then gets the core back at once instead of after a time slice.
+    static let pollsBeforeYield = 1_000
+
     func waitForWorkers() {
         var spins = 0
         while pending.load(ordering: .acquiring) > 0 {
             spins += 1
-            if spins > 10_000 { sched_yield() }
+            if spins > Self.pollsBeforeYield { sched_yield() }
         }
     }
 
@@ -143,6 +147,7 @@ private final class Shared: @unchecked Sendable {
             var now = generation.load(ordering: .acquiring)
             while now == seen && spins < spinIterations && !stopping.load(ordering: .relaxed) {
                 spins += 1
+                if spins > Self.pollsBeforeYield { sched_yield() }
                 now = generation.load(ordering: .acquiring)
             }
             if now == seen {
