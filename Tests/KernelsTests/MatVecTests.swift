@@ -4,12 +4,12 @@ import TestSupport
 import XCTest
 
 final class MatVecTests: XCTestCase {
-    /// matvec and matmul, split across 1‥3 pool threads, equal row-by-row dot products; outputs start as NaN
-    /// so a row nobody wrote shows.
+    /// matvec and matmul (four-row kernels plus single-row tails), split across 1‥3 pool threads, equal
+    /// row-by-row single-row dot products bit for bit; outputs start as NaN so a row nobody wrote shows.
     func testMatvecAndMatmulEqualRowDots() throws {
         var rng = SplitMix64(seed: 42)
         let rows = 37, cols = 512, tokens = 5
-        for type: GGMLType in [.q4_1, .q5_0, .q8_0, .q4_K, .q6_K, .f16] {
+        for type in DotKernel.supported {
             let w = DotKernelTests.randomWeights(type, rows: rows, cols: cols, rng: &rng)
             let rowBytes = w.count / rows
             for path in KernelPath.supported {
