@@ -61,6 +61,9 @@ final class MatVecTests: XCTestCase {
             for threads in 1...7 {
                 let ranges = (0..<threads).map { MatVec.rowRange(rows: rows, thread: $0, threads: threads) }
                 XCTAssertEqual(ranges.flatMap { Array($0) }, Array(0..<rows), "rows \(rows), threads \(threads)")
+                let quads = (0..<threads).map { MatVec.rowRange4(rows: rows, thread: $0, threads: threads) }
+                XCTAssertEqual(quads.flatMap { Array($0) }, Array(0..<rows), "rowRange4: rows \(rows), threads \(threads)")
+                for r in quads.dropLast() { XCTAssertEqual(r.upperBound % 4 == 0 || r.upperBound == rows, true, "boundary \(r)") }
             }
         }
     }
