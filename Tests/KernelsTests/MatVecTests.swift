@@ -4,12 +4,12 @@ import TestSupport
 import XCTest
 
 final class MatVecTests: XCTestCase {
-    /// matvec and matmul, split across 1‥3 pool threads, equal row-by-row dot products; outputs start as NaN
-    /// so a row nobody wrote shows.
+    /// matvec and matmul (four-row kernels plus single-row tails), split across 1‥3 pool threads, equal
+    /// row-by-row single-row dot products bit for bit; outputs start as NaN so a row nobody wrote shows.
     func testMatvecAndMatmulEqualRowDots() throws {
         var rng = SplitMix64(seed: 42)
         let rows = 37, cols = 512, tokens = 5
-        for type: GGMLType in [.q4_1, .q5_0, .q8_0, .q4_K, .q6_K, .f16] {
+        for type in DotKernel.supported {
             let w = DotKernelTests.randomWeights(type, rows: rows, cols: cols, rng: &rng)
             let rowBytes = w.count / rows
             for path in KernelPath.supported {
@@ -61,6 +61,9 @@ final class MatVecTests: XCTestCase {
             for threads in 1...7 {
                 let ranges = (0..<threads).map { MatVec.rowRange(rows: rows, thread: $0, threads: threads) }
                 XCTAssertEqual(ranges.flatMap { Array($0) }, Array(0..<rows), "rows \(rows), threads \(threads)")
+                let quads = (0..<threads).map { MatVec.rowRange4(rows: rows, thread: $0, threads: threads) }
+                XCTAssertEqual(quads.flatMap { Array($0) }, Array(0..<rows), "rowRange4: rows \(rows), threads \(threads)")
+                for r in quads.dropLast() { XCTAssertEqual(r.upperBound % 4 == 0 || r.upperBound == rows, true, "boundary \(r)") }
             }
         }
     }
