@@ -23,7 +23,7 @@ public struct TileKernel: Sendable {
     /// has none (the scalar path, F32/F16, types not yet tiled).
     public init(_ dot: DotKernel) {
         self.dot = dot
-        function = TileKernel.function(dot.weights, q8_1f: dot.activations.typeSize == 40, path: dot.path)
+        function = TileKernel.function(dot.weights, q8_1f: dot.activations == .q8_1f, path: dot.path)
         let shape = TileKernel.shape(dot.path)
         tileRows = function == nil ? 1 : shape.rows
         tileTokens = shape.tokens
