@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "SamplingTests", dependencies: ["Sampling"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Checkpoint", "TestSupport"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Models", "Sampling", "ChatTemplate", "Checkpoint", "TestSupport"]),
-        .testTarget(name: "ServingTests", dependencies: ["Serving", "Server", "AccessControl", "AuditLog", "Checkpoint", "Governance", "TestSupport"]),
+        .testTarget(name: "ServingTests", dependencies: ["Serving", "Server", "AccessControl", "AuditLog", "Checkpoint", "Governance", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ChatTemplateTests", dependencies: ["ChatTemplate", "Checkpoint"], exclude: ["Fixtures"]),
         .testTarget(name: "AuditLogTests", dependencies: ["AuditLog", "AccessControl", "LocalSQL", "Digest", "TestSupport"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "AccessControl", "AuditLog", "LocalSQL", "Support", "TestSupport", "owl"]),

@@ -70,13 +70,13 @@ extension BatchScheduler {
         var budget = prefillChunk
         for r in running {
             if let t = r.next {
-                inputs.append(SequenceInput(tokens: [t], cache: r.slot.cache))
+                inputs.append(SequenceInput(tokens: [t], cache: r.slot.cache, isPrompt: false))
                 members.append((r, [t]))
             } else if budget > 0 {
                 let n = min(budget, r.prompt.count - r.prefilled)
                 let chunk = Array(r.prompt[r.prefilled..<(r.prefilled + n)])
                 budget -= n
-                inputs.append(SequenceInput(tokens: chunk, cache: r.slot.cache))
+                inputs.append(SequenceInput(tokens: chunk, cache: r.slot.cache, isPrompt: true))
                 members.append((r, chunk))
             }
         }

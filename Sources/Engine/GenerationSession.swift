@@ -110,7 +110,7 @@ public final class GenerationSession {
         tokens.removeSubrange(common...)
 
         var clock = Stopwatch()
-        var logits = try model.forward(tokens: Array(prompt[common...]), cache: cache)
+        var logits = try model.forward(tokens: Array(prompt[common...]), cache: cache, wantAllLogits: false, isPrompt: true)
         tokens += prompt[common...]
         let promptMilliseconds = clock.milliseconds
         clock.restart()

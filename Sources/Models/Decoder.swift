@@ -83,7 +83,8 @@ enum Decoder {
                 throw ModelError.invalidToken(id: t, vocabularySize: c.vocabularySize)
             }
             try cache.reserve(s.tokens.count)
-            segments.append(Segment(cache: cache, start: cache.count, count: s.tokens.count, row: row, wantAll: s.wantAllLogits))
+            segments.append(Segment(cache: cache, start: cache.count, count: s.tokens.count, row: row,
+                                    wantAll: s.wantAllLogits, isPrompt: s.isPrompt))
             row += s.tokens.count
         }
         return Batch(segments: segments, tokens: batch.flatMap(\.tokens))
@@ -103,9 +104,9 @@ enum Decoder {
         }
     }
 
-    /// `y = x·Wᵀ` for every row of the batch. Rows of one-token segments (decode steps) take the one-row
-    /// kernels and rows of longer segments (prompts) the prefill tiles, in as few calls as the layout allows,
-    /// so a sequence's numbers do not depend on what else shares the batch.
+    /// `y = x·Wᵀ` for every row of the batch. Decode rows take the one-row kernels and prompt rows the
+    /// prefill tiles, in as few calls as the layout allows, so a sequence's numbers do not depend on what else
+    /// shares the batch, nor on how much of its prompt was already cached.
     static func project(_ w: Linear, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Batch,
                         parallel: Parallel) {
         for run in batch.runs {
@@ -221,6 +222,8 @@ struct Segment {
     let row: Int
     /// Logits for every row instead of the last only.
     let wantAll: Bool
+    /// Prompt rows take the prefill tiles, decode rows the one-row kernels (`SequenceInput.isPrompt`).
+    let isPrompt: Bool
 }
 
 /// The sequences of one forward call laid out row after row.
@@ -229,7 +232,7 @@ struct Batch {
     /// Every new token, segment after segment.
     let tokens: [Int32]
 
-    /// Consecutive rows that take one kernel family: decode steps (one-token segments) or prompt chunks.
+    /// Consecutive rows that take one kernel family: decode steps or prompt chunks.
     struct Run {
         let row: Int
         var rows: Int
@@ -252,8 +255,8 @@ struct Batch {
             }
             return runs
         }
-        runs = merge(segments.map { ($0.count, $0.count > 1) })
-        outputRuns = merge(segments.map { s in s.wantAll && s.count > 1 ? (s.count, true) : (1, false) })
+        runs = merge(segments.map { ($0.count, $0.isPrompt) })
+        outputRuns = merge(segments.map { s in s.wantAll ? (s.count, s.isPrompt) : (1, s.isPrompt) })
     }
 
     var rows: Int { tokens.count }

@@ -55,11 +55,16 @@ public struct SequenceInput {
     public var cache: KVCache
     /// Logits for every new position (perplexity) instead of the last only.
     public var wantAllLogits: Bool
+    /// Prompt tokens take the prefill kernels, decode steps the one-row kernels, whatever their count: the
+    /// rest of a prompt behind a cached prefix (even one token) then gives the numbers the whole prompt
+    /// would, and a decode step the same numbers alone or batched. Default: more than one token.
+    public var isPrompt: Bool
 
-    public init(tokens: [Int32], cache: KVCache, wantAllLogits: Bool = false) {
+    public init(tokens: [Int32], cache: KVCache, wantAllLogits: Bool = false, isPrompt: Bool? = nil) {
         self.tokens = tokens
         self.cache = cache
         self.wantAllLogits = wantAllLogits
+        self.isPrompt = isPrompt ?? (tokens.count > 1)
     }
 }
 
@@ -93,8 +98,9 @@ extension LanguageModel {
     ///   - wantAllLogits: logits for every input position (perplexity) instead of the last only.
     /// - Throws: `ModelError.contextFull` (the cache is unchanged), `.invalidToken`, `.emptyInput`,
     ///   `.cacheMismatch`.
-    public func forward(tokens: [Int32], cache: KVCache, wantAllLogits: Bool) throws -> Logits {
-        let out = try forward(batch: [SequenceInput(tokens: tokens, cache: cache, wantAllLogits: wantAllLogits)])
+    public func forward(tokens: [Int32], cache: KVCache, wantAllLogits: Bool, isPrompt: Bool? = nil) throws -> Logits {
+        let out = try forward(batch: [SequenceInput(tokens: tokens, cache: cache, wantAllLogits: wantAllLogits,
+                                                    isPrompt: isPrompt)])
         guard let logits = out.first else { throw ModelError.emptyInput }
         return logits
     }

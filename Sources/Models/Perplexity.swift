@@ -34,7 +34,7 @@ public enum Perplexity {
             var chunk = Array(tokens[(c * context)..<((c + 1) * context)])
             if let bos { chunk[0] = bos }
             cache.reset()
-            let logits = try model.forward(tokens: chunk, cache: cache, wantAllLogits: true)
+            let logits = try model.forward(tokens: chunk, cache: cache, wantAllLogits: true, isPrompt: true)
             for i in (context / 2)..<(context - 1) {
                 nll -= logSoftmax(logits.row(i), at: Int(chunk[i + 1]))
                 count += 1

@@ -92,8 +92,13 @@ final class GenerationStreamTests: XCTestCase {
             case .finished(let r): finished = r
             }
         }
-        XCTAssertEqual(texts.joined(), " Paris.\n\nThe United")
-        XCTAssertEqual(finished?.tokens, [7042, 30, 198, 198, 504, 1797])
+        // The same request through `generate` on a fresh session: same tokens, same text.
+        let alone = try m.makeSession(contextLength: 256).generate(prompt: m.rawPrompt("The capital of France is"),
+                                                                   options: options, sampler: try m.makeSampler(.greedy)) { _ in }
+        XCTAssertEqual(finished?.tokens.count, 6)
+        XCTAssertEqual(finished?.tokens, alone.tokens)
+        XCTAssertEqual(texts.joined(), alone.text)
+        XCTAssertTrue(texts.joined().hasPrefix(" Paris."), texts.joined())
     }
 
     func testCancelStopsTheStream() async throws {

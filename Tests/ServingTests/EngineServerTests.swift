@@ -43,8 +43,7 @@ final class EngineServerTests: XCTestCase {
 
     func testGoldenChatThroughOpenAIAndOllamaClients() throws {
         let port = try XCTUnwrap(server?.port)
-        let golden = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: goldensDirectory() + "/smollm2-135m/server_chat_example.json"))) as? [String: Any]
-        let expected = try XCTUnwrap(((golden?["response"] as? [String: Any])?["choices"] as? [[String: Any]])?.first?["message"] as? [String: Any])["content"] as? String
+        let exact = try ServerChatExact.load()
         let out = try runPython("""
         import json, sys, openai, ollama
         port, key = sys.argv[1], sys.argv[2]
@@ -66,9 +65,11 @@ final class EngineServerTests: XCTestCase {
         print(json.dumps(out))
         """, [String(port), key])
         let j = try XCTUnwrap(JSONSerialization.jsonObject(with: out) as? [String: Any])
-        XCTAssertEqual(j["content"] as? String, expected)
-        XCTAssertEqual(j["streamed"] as? String, expected)
-        XCTAssertEqual(j["ollama"] as? String, expected)
+        // Greedy through three faces gives one answer, which follows exact math up to its first low-margin step.
+        let content = try XCTUnwrap(j["content"] as? String)
+        exact.check(content)
+        XCTAssertEqual(j["streamed"] as? String, content)
+        XCTAssertEqual(j["ollama"] as? String, content)
         XCTAssertEqual(j["prompt_tokens"] as? Int, 37)
         // The repeated prompt reuses the cache of the first request: all but its last token.
         XCTAssertEqual(j["cached"] as? Int, 36)
@@ -153,5 +154,26 @@ final class ServerPolicyGateTests: XCTestCase {
         XCTAssertEqual(decisions.map(\.entry.finishReason), ["deny"])
         XCTAssertEqual(decisions.first?.entry.modelSHA256, "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818")
         XCTAssertTrue(try audit.verify().ok)
+    }
+}
+
+/// Exact math's greedy answer to the server golden's prompt (scripts/goldens/smollm2_server_chat_exact.py).
+/// Its first step has a 0.08 margin — llama-server's first token differs from exact math there — so an
+/// answer must begin with one of the two candidates and follow exact math while margins stay ≥ 0.5.
+struct ServerChatExact {
+    let candidates: [String]
+    let comparableText: String
+
+    static func load() throws -> ServerChatExact {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/server_chat_exact.json")
+        let j = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        return ServerChatExact(candidates: try XCTUnwrap(j["first_token_candidates"] as? [String]),
+                               comparableText: try XCTUnwrap(j["comparable_text"] as? String))
+    }
+
+    func check(_ answer: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertTrue(answer.hasPrefix(comparableText), "\(answer) does not follow exact math", file: file, line: line)
+        XCTAssertTrue(candidates.contains { answer.hasPrefix($0) }, "\(answer) starts with neither of \(candidates)",
+                      file: file, line: line)
     }
 }
