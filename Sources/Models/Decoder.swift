@@ -172,6 +172,22 @@ enum Decoder {
         prof?.lap(w.o)
     }
 
+    /// The gated feed-forward half for the normalized input `ws.h`: gate and up projections,
+    /// `activation(gate, up, count)` writing act(gate)·up into `ws.gate`, then the down projection into `ws.tmp`.
+    static func gatedFeedForward(gate: Linear, up: Linear, down: Linear, batch: Batch, config c: ModelConfig,
+                                 ws: Workspace, parallel: Parallel,
+                                 activation: (UnsafeMutablePointer<Float>, UnsafePointer<Float>, Int) -> Void) {
+        let prof = ws.profiler
+        project(gate, ws.h, ws.gate, batch: batch, parallel: parallel)
+        prof?.lap(gate)
+        project(up, ws.h, ws.up, batch: batch, parallel: parallel)
+        prof?.lap(up)
+        activation(ws.gate, ws.up, batch.rows * c.feedForwardLength)
+        prof?.lap(.activation)
+        project(down, ws.gate, ws.tmp, batch: batch, parallel: parallel)
+        prof?.lap(down)
+    }
+
     /// Final norm and output projection of the rows each segment asked for (its last row, or all), in
     /// one product; then marks the new positions valid in every cache.
     static func finish(ws: Workspace, batch: Batch, norm: [Float], output: Linear,

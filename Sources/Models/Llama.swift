@@ -68,7 +68,7 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
     public func forward(batch sequences: [SequenceInput]) throws -> [Logits] {
         let c = config
         let batch = try Decoder.prepare(sequences, config: c)
-        let t = batch.rows, d = c.embeddingLength, ff = c.feedForwardLength
+        let t = batch.rows, d = c.embeddingLength
         let ws = Workspace(tokens: t, config: c, profiler: profiler)
         let prof = profiler
         prof?.start()
@@ -82,14 +82,8 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
             prof?.lap(.residual)
             Decoder.rmsNormRows(ws.x, layer.ffnNorm, ws.h, rows: t, n: d, eps: c.rmsEpsilon)
             prof?.lap(.norm)
-            Decoder.project(layer.gate, ws.h, ws.gate, batch: batch, parallel: parallel)
-            prof?.lap(layer.gate)
-            Decoder.project(layer.up, ws.h, ws.up, batch: batch, parallel: parallel)
-            prof?.lap(layer.up)
-            Elementwise.swiglu(ws.gate, ws.up, count: t * ff)
-            prof?.lap(.activation)
-            Decoder.project(layer.down, ws.gate, ws.tmp, batch: batch, parallel: parallel)
-            prof?.lap(layer.down)
+            Decoder.gatedFeedForward(gate: layer.gate, up: layer.up, down: layer.down, batch: batch, config: c, ws: ws,
+                                     parallel: parallel) { Elementwise.swiglu($0, $1, count: $2) }
             Decoder.add(ws.x, ws.tmp, count: t * d)
             prof?.lap(.residual)
         }
