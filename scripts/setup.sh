@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Owl builds against, only those that are missing.
 set -euo pipefail
-PKGS=(pkg-config libssl-dev zlib1g-dev libsqlite3-dev libmicrohttpd-dev libopenblas-dev unzip cmake qemu-user)
+PKGS=(pkg-config libssl-dev zlib1g-dev libsqlite3-dev libmicrohttpd-dev libopenblas-dev libcurl4-openssl-dev unzip cmake qemu-user)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -73,21 +73,26 @@ enum Decoder {
         var segments: [Segment] = []
         var row = 0
         for s in batch {
-            guard !s.tokens.isEmpty else { throw ModelError.emptyInput }
             let cache = s.cache
             guard seen.insert(ObjectIdentifier(cache)).inserted else { throw ModelError.cacheInBatchTwice }
-            guard cache.layers == c.layerCount, cache.keyWidth == c.keyWidth, cache.valueWidth == c.valueWidth else {
-                throw ModelError.cacheMismatch(message: "cache has \(cache.layers) layers × \(cache.keyWidth)+\(cache.valueWidth) floats, model needs \(c.layerCount) × \(c.keyWidth)+\(c.valueWidth)")
-            }
-            for t in s.tokens where t < 0 || Int(t) >= c.vocabularySize {
-                throw ModelError.invalidToken(id: t, vocabularySize: c.vocabularySize)
-            }
-            try cache.reserve(s.tokens.count)
+            try check(s.tokens, cache: cache, config: c)
             segments.append(Segment(cache: cache, start: cache.count, count: s.tokens.count, row: row,
                                     wantAll: s.wantAllLogits, isPrompt: s.isPrompt))
             row += s.tokens.count
         }
         return Batch(segments: segments, tokens: batch.flatMap(\.tokens))
+    }
+
+    /// Throws unless every token is in the vocabulary and `cache` has room for all of them and fits the model.
+    static func check(_ tokens: [Int32], cache: KVCache, config c: ModelConfig) throws {
+        guard !tokens.isEmpty else { throw ModelError.emptyInput }
+        guard cache.layers == c.layerCount, cache.keyWidth == c.keyWidth, cache.valueWidth == c.valueWidth else {
+            throw ModelError.cacheMismatch(message: "cache has \(cache.layers) layers × \(cache.keyWidth)+\(cache.valueWidth) floats, model needs \(c.layerCount) × \(c.keyWidth)+\(c.valueWidth)")
+        }
+        for t in tokens where t < 0 || Int(t) >= c.vocabularySize {
+            throw ModelError.invalidToken(id: t, vocabularySize: c.vocabularySize)
+        }
+        try cache.reserve(tokens.count)
     }
 
     static func embed(_ tokens: [Int32], _ e: Embedding, scale: Float, into x: UnsafeMutablePointer<Float>) throws {

@@ -98,7 +98,33 @@ extension LanguageModel {
     ///   - wantAllLogits: logits for every input position (perplexity) instead of the last only.
     /// - Throws: `ModelError.contextFull` (the cache is unchanged), `.invalidToken`, `.emptyInput`,
     ///   `.cacheMismatch`.
+    ///   - isPrompt: which kernel family the rows take (`SequenceInput.isPrompt`); default: more than one token.
+    ///
+    /// A long prompt whose last logits are wanted runs in chunks of `prefillChunk` tokens: the work
+    /// buffers then hold one chunk, not the whole prompt, and since prompt rows never depend on the other
+    /// rows of a call the logits are the same bit for bit. Tokens and room are checked before the first
+    /// chunk, so an error still leaves the cache unchanged.
     public func forward(tokens: [Int32], cache: KVCache, wantAllLogits: Bool, isPrompt: Bool? = nil) throws -> Logits {
+        let prompt = isPrompt ?? (tokens.count > 1)
+        if !wantAllLogits && tokens.count > prefillChunk {
+            try Decoder.check(tokens, cache: cache, config: config)
+            var logits: Logits?
+            var at = 0
+            while at < tokens.count {
+                let end = min(tokens.count, at + prefillChunk)
+                logits = try forwardOne(Array(tokens[at..<end]), cache: cache, wantAllLogits: false, isPrompt: prompt)
+                at = end
+            }
+            guard let logits else { throw ModelError.emptyInput }
+            return logits
+        }
+        return try forwardOne(tokens, cache: cache, wantAllLogits: wantAllLogits, isPrompt: prompt)
+    }
+
+    /// Rows per forward call when a long prompt is split (see `forward(tokens:cache:wantAllLogits:isPrompt:)`).
+    public var prefillChunk: Int { 128 }
+
+    private func forwardOne(_ tokens: [Int32], cache: KVCache, wantAllLogits: Bool, isPrompt: Bool) throws -> Logits {
         let out = try forward(batch: [SequenceInput(tokens: tokens, cache: cache, wantAllLogits: wantAllLogits,
                                                     isPrompt: isPrompt)])
         guard let logits = out.first else { throw ModelError.emptyInput }

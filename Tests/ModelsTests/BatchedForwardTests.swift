@@ -107,4 +107,33 @@ final class BatchedForwardTests: XCTestCase {
         XCTAssertEqual(ModelError.cacheInBatchTwice.description,
                        "the same KV cache appears twice in one batched forward; give each sequence its own cache (makeCache)")
     }
+
+    /// A prompt longer than `prefillChunk` runs in chunks; prompt rows never depend on the other rows of a
+    /// call, so its logits and cache equal one call over the whole prompt, bit for bit. A bad token in the
+    /// last chunk is found before the first chunk runs.
+    func testChunkedPrefillEqualsOneCall() throws {
+        let long = try GoldenPrompt(Fixtures.json("gemma3-270m/logits_gemma3_long_exact.json")).ids
+        let model = try ModelRegistry.standard.load(gguf: Fixtures.model(Fixtures.gemmaPath), mode: .fast, threads: 2)
+        let prompt = Array(long.prefix(2 * model.prefillChunk + 37))
+        let whole = model.makeCache(maxTokens: prompt.count + 1), chunked = model.makeCache(maxTokens: prompt.count + 1)
+        let one = try model.forward(batch: [SequenceInput(tokens: prompt, cache: whole)])[0]
+        let split = try model.forward(tokens: prompt, cache: chunked)
+        XCTAssertEqual(chunked.count, prompt.count)
+        XCTAssertEqual(Array(split.last), Array(one.last))
+        let next = long[prompt.count]
+        XCTAssertEqual(Array(try model.forward(tokens: [next], cache: chunked).last),
+                       Array(try model.forward(tokens: [next], cache: whole).last), "decode step after the chunked prompt")
+
+        let fresh = model.makeCache(maxTokens: prompt.count + 1)
+        var bad = prompt
+        bad[bad.count - 1] = Int32(model.config.vocabularySize)
+        XCTAssertThrowsError(try model.forward(tokens: bad, cache: fresh)) {
+            XCTAssertEqual($0 as? ModelError, .invalidToken(id: Int32(model.config.vocabularySize),
+                                                           vocabularySize: model.config.vocabularySize))
+        }
+        XCTAssertEqual(fresh.count, 0, "nothing written when a later chunk is bad")
+        let small = model.makeCache(maxTokens: prompt.count - 1)
+        XCTAssertThrowsError(try model.forward(tokens: prompt, cache: small))
+        XCTAssertEqual(small.count, 0, "nothing written when the prompt does not fit")
+    }
 }
