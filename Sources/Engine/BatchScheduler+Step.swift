@@ -76,7 +76,9 @@ extension BatchScheduler {
                 let n = min(budget, r.prompt.count - r.prefilled)
                 let chunk = Array(r.prompt[r.prefilled..<(r.prefilled + n)])
                 budget -= n
-                inputs.append(SequenceInput(tokens: chunk, cache: r.slot.cache, isPrompt: true))
+                // Logits only when the chunk ends the prompt (the output head is a vocabulary-sized product).
+                inputs.append(SequenceInput(tokens: chunk, cache: r.slot.cache, isPrompt: true,
+                                            wantLogits: r.prefilled + n == r.prompt.count))
                 members.append((r, chunk))
             }
         }

@@ -132,6 +132,27 @@ enum ActivationQuant {
     }
 }
 
+extension ActivationFormat {
+    /// The values a quantized row stands for (d·q per block): `count` floats from `rowBytes(count)` bytes.
+    /// For references in tests and benchmarks: a product over these is the exact answer a kernel rounds.
+    public func dequantize(_ src: UnsafeRawPointer, count: Int, into y: UnsafeMutablePointer<Float>) {
+        let n = blockSize, size = typeSize
+        for b in 0..<(count / n) {
+            let block = src + b * size
+            let (d, quants): (Float, Int)
+            switch self {
+            case .f32:
+                y[b] = block.loadUnaligned(as: Float.self)
+                continue
+            case .q8_0, .q8_1: (d, quants) = (f16ToF32(block.loadUnaligned(as: UInt16.self)), 2)
+            case .q8_1f: (d, quants) = (block.loadUnaligned(as: Float.self), 8)
+            case .q8_K: (d, quants) = (block.loadUnaligned(as: Float.self), 4)
+            }
+            for j in 0..<n { y[b * n + j] = d * Float(block.load(fromByteOffset: quants + j, as: Int8.self)) }
+        }
+    }
+}
+
 /// Rounds-already value → i8 in −127‥127; NaN (from NaN/inf activations) becomes 0 instead of trapping.
 @inline(__always) func clampToI8(_ r: Float) -> Int8 {
     r.isNaN ? 0 : Int8(max(-127, min(127, r)))

@@ -8,25 +8,77 @@ import KernelsAVX512
 public typealias TileFunction = @Sendable (Int, UnsafeRawPointer, Int, UnsafeRawPointer, Int, Int,
                                            UnsafeMutablePointer<Float>, Int) -> Void
 
-/// A matrix-matrix kernel: rows × tokens tiles that unpack each weight block once for every token of the
-/// tile, plus the one-row dot kernel for what does not fill a tile (and for types without a tile kernel).
+/// A panel of a quantized matrix product: `y[t·ys + r] = W[r] · x_t` for `rows` ≤ `panelRows` weight rows
+/// and every one of `tokens` Q8_1F activation rows: `(n, w, ws, rows, x, xs, tokens, y, ys, scratch)`;
+/// `scratch` holds `panelScratch(n)` bytes (the decoded rows).
+public typealias PanelFunction = @Sendable (Int, UnsafeRawPointer, Int, Int, UnsafeRawPointer, Int, Int,
+                                            UnsafeMutablePointer<Float>, Int, UnsafeMutableRawPointer) -> Void
+
+/// A matrix-matrix kernel, by weight type and path: panels (rows decoded once for every token of the call,
+/// SIMDShared/PanelGEMM.swift) for the types whose scales cover 32 values; else rows × tokens tiles that
+/// unpack each weight block once per tile (Q6_K), plus the one-row dot kernel for what does not fill a tile
+/// and for types without either (the scalar path, F32/F16, Q2_K, Q3_K).
 public struct TileKernel: Sendable {
-    /// The one-row kernel: weight type, activation format, path.
+    /// The one-row kernel: weight type, its activation format, path.
     public let dot: DotKernel
     /// Weight rows per tile (1 when the type has no tile kernel on this path).
     public let tileRows: Int
     /// Tokens per full tile.
     public let tileTokens: Int
     let function: TileFunction?
+    /// The panel kernel, its rows and its scratch bytes per row length (nil: tiles).
+    let panel: PanelFunction?
+    public let panelRows: Int
+    let panelScratch: @Sendable (Int) -> Int
+    /// The activation format the product takes: Q8_1F for panels, else the dot kernel's.
+    public let activations: ActivationFormat
 
     /// The tile kernel for `dot`'s weight type and path; falls back to `dot` per (row, token) where the path
     /// has none (the scalar path, F32/F16, types not yet tiled).
     public init(_ dot: DotKernel) {
         self.dot = dot
-        function = TileKernel.function(dot.weights, q8_1f: dot.activations == .q8_1f, path: dot.path)
+        function = TileKernel.function(dot.weights, path: dot.path)
         let shape = TileKernel.shape(dot.path)
         tileRows = function == nil ? 1 : shape.rows
         tileTokens = shape.tokens
+        switch dot.path {
+        case .scalar: (panel, panelRows, panelScratch) = (nil, 1, { _ in 0 })
+        case .avx2: (panel, panelRows, panelScratch) = (TileKernel.avx2Panel(dot.weights), AVX2.panelRowCount, AVX2.panelScratch)
+        case .avx512: (panel, panelRows, panelScratch) = (TileKernel.avx512Panel(dot.weights), AVX512.panelRowCount, AVX512.panelScratch)
+        }
+        activations = panel == nil ? dot.activations : .q8_1f
+    }
+
+    /// Whether panels serve this kernel.
+    public var isPanel: Bool { panel != nil }
+
+    // Only references to the SIMD functions; they run only through a kernel built for a supported path.
+    static func avx2Panel(_ type: GGMLType) -> PanelFunction? {
+        switch type {
+        case .q4_0: return AVX2.panelQ4_0
+        case .q5_0: return AVX2.panelQ5_0
+        case .q8_0: return AVX2.panelQ8_0
+        case .q4_1: return AVX2.panelQ4_1
+        case .q5_1: return AVX2.panelQ5_1
+        case .q4_K: return AVX2.panelQ4_K
+        case .q5_K: return AVX2.panelQ5_K
+        default: return nil
+        }
+    }
+
+    /// 256-bit registers on AVX-512 too, two groups of eight rows (a 512-bit tile variant measured 0.8-1.0×
+    /// on this Zen 5; the panel's 256-bit sums keep one code path for both instruction sets).
+    static func avx512Panel(_ type: GGMLType) -> PanelFunction? {
+        switch type {
+        case .q4_0: return AVX512.panelQ4_0
+        case .q5_0: return AVX512.panelQ5_0
+        case .q8_0: return AVX512.panelQ8_0
+        case .q4_1: return AVX512.panelQ4_1
+        case .q5_1: return AVX512.panelQ5_1
+        case .q4_K: return AVX512.panelQ4_K
+        case .q5_K: return AVX512.panelQ5_K
+        default: return nil
+        }
     }
 
     /// Rows × tokens of a full tile on `path`.
@@ -38,50 +90,18 @@ public struct TileKernel: Sendable {
         }
     }
 
-    /// The SIMD tile for `type` on `path`; Q4_1/Q5_1 tiles take Q8_1F activations (F32 d and s, 40-byte
-    /// blocks) only, so `q8_1f` says whether the caller's activations are in that format.
-    static func function(_ type: GGMLType, q8_1f: Bool, path: KernelPath) -> TileFunction? {
-        if (type == .q4_1 || type == .q5_1) && !q8_1f { return nil }
+    /// The SIMD tile for `type` on `path` (Q6_K; the 32-value types take panels).
+    static func function(_ type: GGMLType, path: KernelPath) -> TileFunction? {
+        guard type == .q6_K else { return nil }
         switch path {
         case .scalar: return nil
-        case .avx2: return avx2(type)
-        case .avx512: return avx512(type)
+        case .avx2: return AVX2.tileQ6_K
+        case .avx512: return AVX512.tileQ6_K
         }
     }
 
-    /// Whether a SIMD tile serves this kernel (else every output is one `dot` call).
-    public var isTiled: Bool { function != nil }
-
-    // Only references to the SIMD functions; they run only through a kernel built for a supported path.
-    static func avx2(_ type: GGMLType) -> TileFunction? {
-        switch type {
-        case .q4_0: return AVX2.tileQ4_0
-        case .q5_0: return AVX2.tileQ5_0
-        case .q8_0: return AVX2.tileQ8_0
-        case .q4_1: return AVX2.tileQ4_1
-        case .q5_1: return AVX2.tileQ5_1
-        case .q4_K: return AVX2.tileQ4_K
-        case .q5_K: return AVX2.tileQ5_K
-        case .q6_K: return AVX2.tileQ6_K
-        default: return nil
-        }
-    }
-
-    /// 256-bit registers on AVX-512 too: 512-bit versions (two blocks per instruction) measured 0.8-1.0× as
-    /// fast on this Zen 5 (more unpacking per tile, no gain in the products).
-    static func avx512(_ type: GGMLType) -> TileFunction? {
-        switch type {
-        case .q4_0: return AVX512.tileQ4_0
-        case .q5_0: return AVX512.tileQ5_0
-        case .q8_0: return AVX512.tileQ8_0
-        case .q4_1: return AVX512.tileQ4_1
-        case .q5_1: return AVX512.tileQ5_1
-        case .q4_K: return AVX512.tileQ4_K
-        case .q5_K: return AVX512.tileQ5_K
-        case .q6_K: return AVX512.tileQ6_K
-        default: return nil
-        }
-    }
+    /// Whether a SIMD panel or tile serves this kernel (else every output is one `dot` call).
+    public var isTiled: Bool { function != nil || panel != nil }
 
     /// One tile (or, without a SIMD tile, the same outputs one `dot` at a time): `rows` ≤ `tileRows`,
     /// `tokens` ≤ `tileTokens`. A partial row count always takes the one-row kernel.
@@ -131,14 +151,29 @@ public enum QuantGEMM {
     /// `y[t·rows + r] = W[r, :] · x_t` for `tokens` activation rows, this thread's rows.
     /// - Parameters:
     ///   - weights: the matrix bytes (`rows` rows of `cols / blockSize` blocks).
-    ///   - x: `tokens` activation rows in `kernel.dot.activations` format, each `rowBytes(cols)` bytes.
+    ///   - x: `tokens` activation rows in `kernel.activations` format, each `rowBytes(cols)` bytes.
     ///   - y: `tokens · rows` floats, token-major.
     public static func multiply(_ kernel: TileKernel, weights: UnsafeRawPointer, rows: Int, cols: Int,
                                 x: UnsafeRawPointer, tokens: Int, y: UnsafeMutablePointer<Float>,
                                 thread: Int = 0, threads: Int = 1) {
         let wt = kernel.dot.weights
         let rowBytes = wt.typeSize * cols / wt.blockSize
-        let xBytes = kernel.dot.activations.rowBytes(cols)
+        let xBytes = kernel.activations.rowBytes(cols)
+        if let panel = kernel.panel {
+            // Each panel of rows is decoded once into the scratch, then meets every token.
+            let P = kernel.panelRows
+            let mine = rowRange(rows: rows, tileRows: P, thread: thread, threads: threads)
+            guard !mine.isEmpty else { return }
+            let scratch = UnsafeMutableRawPointer.allocate(byteCount: kernel.panelScratch(cols), alignment: 64)
+            defer { scratch.deallocate() }
+            var r = mine.lowerBound
+            while r < mine.upperBound {
+                let nr = min(P, mine.upperBound - r)
+                panel(cols, weights + r * rowBytes, rowBytes, nr, x, xBytes, tokens, y + r, rows, scratch)
+                r += nr
+            }
+            return
+        }
         let R = kernel.tileRows, T = kernel.tileTokens
         let mine = rowRange(rows: rows, tileRows: R, thread: thread, threads: threads)
         let chunkRows = max(R, chunkBytes / max(1, rowBytes) / R * R)

@@ -1,6 +1,9 @@
 // AVX2 primitives of the rows × tokens tile kernels (SIMDShared/TileDots.swift).
 import _Builtin_intrinsics.intel
 
+/// Weight rows of a panel (PanelGEMM.swift): one 256-bit group: with four tokens, 4 sums + 4 accumulators fit the 16 registers.
+@inline(__always) func panelRows() -> Int { 8 }
+
 /// Rows × tokens of one tile: 16 vector registers hold 8 accumulators with room for operands.
 @inline(__always) func tileShape() -> (rows: Int, tokens: Int) { (2, 4) }
 

@@ -1,6 +1,9 @@
 // AVX-512 VNNI primitives of the rows × tokens tile kernels (SIMDShared/TileDots.swift).
 import _Builtin_intrinsics.intel
 
+/// Weight rows of a panel (PanelGEMM.swift): two 256-bit groups: 8 sums + 8 accumulators of the 32 registers, each activation word used twice.
+@inline(__always) func panelRows() -> Int { 16 }
+
 /// Rows × tokens of one tile: 32 vector registers hold 16 accumulators with room for operands.
 @inline(__always) func tileShape() -> (rows: Int, tokens: Int) { (4, 4) }
 

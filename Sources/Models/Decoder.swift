@@ -77,7 +77,8 @@ enum Decoder {
             guard seen.insert(ObjectIdentifier(cache)).inserted else { throw ModelError.cacheInBatchTwice }
             try check(s.tokens, cache: cache, config: c)
             segments.append(Segment(cache: cache, start: cache.count, count: s.tokens.count, row: row,
-                                    wantAll: s.wantAllLogits, isPrompt: s.isPrompt))
+                                    outputRows: s.wantLogits ? (s.wantAllLogits ? s.tokens.count : 1) : 0,
+                                    isPrompt: s.isPrompt))
             row += s.tokens.count
         }
         return Batch(segments: segments, tokens: batch.flatMap(\.tokens))
@@ -193,16 +194,15 @@ enum Decoder {
         prof?.lap(down)
     }
 
-    /// Final norm and output projection of the rows each segment asked for (its last row, or all), in
-    /// one product; then marks the new positions valid in every cache.
+    /// Final norm and output projection of the rows each segment asked for (its last row, all, or none),
+    /// in one product; then marks the new positions valid in every cache.
     static func finish(ws: Workspace, batch: Batch, norm: [Float], output: Linear,
                        config c: ModelConfig, softcap: Float, parallel: Parallel) -> [Logits] {
         let d = c.embeddingLength, vocab = c.vocabularySize
         var rows = 0
-        for seg in batch.segments {
-            let first = seg.wantAll ? seg.row : seg.row + seg.count - 1
-            let n = seg.row + seg.count - first
-            rmsNormRows(ws.x + first * d, norm, ws.h + rows * d, rows: n, n: d, eps: c.rmsEpsilon)
+        for seg in batch.segments where seg.outputRows > 0 {
+            let n = seg.outputRows
+            rmsNormRows(ws.x + (seg.row + seg.count - n) * d, norm, ws.h + rows * d, rows: n, n: d, eps: c.rmsEpsilon)
             rows += n
         }
         ws.profiler?.lap(.norm)
@@ -224,7 +224,7 @@ enum Decoder {
         var result: [Logits] = []
         var at = 0
         for seg in batch.segments {
-            let n = seg.wantAll ? seg.count : 1
+            let n = seg.outputRows
             result.append(Logits(vocabularySize: vocab, positions: n, values: Array(values[(at * vocab)..<((at + n) * vocab)])))
             at += n
         }
@@ -241,8 +241,8 @@ struct Segment {
     let count: Int
     /// Index of the segment's first row in the batch.
     let row: Int
-    /// Logits for every row instead of the last only.
-    let wantAll: Bool
+    /// Rows whose logits the caller wants: the last `outputRows` (0, 1 or `count`).
+    let outputRows: Int
     /// Prompt rows take the prefill tiles, decode rows the one-row kernels (`SequenceInput.isPrompt`).
     let isPrompt: Bool
 }
@@ -269,7 +269,7 @@ struct Batch {
         self.tokens = tokens
         func merge(_ parts: [(rows: Int, tiled: Bool)]) -> [Run] {
             var runs: [Run] = [], row = 0
-            for p in parts {
+            for p in parts where p.rows > 0 {
                 if let last = runs.last, last.tiled == p.tiled { runs[runs.count - 1].rows += p.rows }
                 else { runs.append(Run(row: row, rows: p.rows, tiled: p.tiled)) }
                 row += p.rows
@@ -277,7 +277,7 @@ struct Batch {
             return runs
         }
         runs = merge(segments.map { ($0.count, $0.isPrompt) })
-        outputRuns = merge(segments.map { s in s.wantAll ? (s.count, s.isPrompt) : (1, s.isPrompt) })
+        outputRuns = merge(segments.map { s in (s.outputRows, s.isPrompt) })
     }
 
     var rows: Int { tokens.count }

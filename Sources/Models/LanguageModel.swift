@@ -55,15 +55,20 @@ public struct SequenceInput {
     public var cache: KVCache
     /// Logits for every new position (perplexity) instead of the last only.
     public var wantAllLogits: Bool
+    /// False: no logits at all (a prompt chunk that is not the prompt's last): the output head, a
+    /// vocabulary-sized product, is skipped and the sequence's `Logits` has no positions.
+    public var wantLogits: Bool
     /// Prompt tokens take the prefill kernels, decode steps the one-row kernels, whatever their count: the
     /// rest of a prompt behind a cached prefix (even one token) then gives the numbers the whole prompt
     /// would, and a decode step the same numbers alone or batched. Default: more than one token.
     public var isPrompt: Bool
 
-    public init(tokens: [Int32], cache: KVCache, wantAllLogits: Bool = false, isPrompt: Bool? = nil) {
+    public init(tokens: [Int32], cache: KVCache, wantAllLogits: Bool = false, isPrompt: Bool? = nil,
+                wantLogits: Bool = true) {
         self.tokens = tokens
         self.cache = cache
         self.wantAllLogits = wantAllLogits
+        self.wantLogits = wantLogits
         self.isPrompt = isPrompt ?? (tokens.count > 1)
     }
 }
@@ -108,15 +113,13 @@ extension LanguageModel {
         let prompt = isPrompt ?? (tokens.count > 1)
         if !wantAllLogits && tokens.count > prefillChunk {
             try Decoder.check(tokens, cache: cache, config: config)
-            var logits: Logits?
             var at = 0
-            while at < tokens.count {
-                let end = min(tokens.count, at + prefillChunk)
-                logits = try forwardOne(Array(tokens[at..<end]), cache: cache, wantAllLogits: false, isPrompt: prompt)
-                at = end
+            while tokens.count - at > prefillChunk {
+                _ = try forwardOne(Array(tokens[at..<(at + prefillChunk)]), cache: cache, wantAllLogits: false,
+                                   isPrompt: prompt, wantLogits: false)
+                at += prefillChunk
             }
-            guard let logits else { throw ModelError.emptyInput }
-            return logits
+            return try forwardOne(Array(tokens[at...]), cache: cache, wantAllLogits: false, isPrompt: prompt)
         }
         return try forwardOne(tokens, cache: cache, wantAllLogits: wantAllLogits, isPrompt: prompt)
     }
@@ -124,9 +127,10 @@ extension LanguageModel {
     /// Rows per forward call when a long prompt is split (see `forward(tokens:cache:wantAllLogits:isPrompt:)`).
     public var prefillChunk: Int { 128 }
 
-    private func forwardOne(_ tokens: [Int32], cache: KVCache, wantAllLogits: Bool, isPrompt: Bool) throws -> Logits {
+    private func forwardOne(_ tokens: [Int32], cache: KVCache, wantAllLogits: Bool, isPrompt: Bool,
+                            wantLogits: Bool = true) throws -> Logits {
         let out = try forward(batch: [SequenceInput(tokens: tokens, cache: cache, wantAllLogits: wantAllLogits,
-                                                    isPrompt: isPrompt)])
+                                                    isPrompt: isPrompt, wantLogits: wantLogits)])
         guard let logits = out.first else { throw ModelError.emptyInput }
         return logits
     }

@@ -85,16 +85,16 @@ public final class Linear: @unchecked Sendable {
             }
         case .simd(_, let weights, let kernel):
             // Each activation row is rounded once to the kernel's 8-bit format, then rows are split over threads.
+            if tiled ?? (tokens > 1) {
+                applyTiled(TileKernel(kernel), weights: weights, x: x, tokens: tokens, y: y, parallel: parallel)
+                return
+            }
             let format = kernel.activations
             let xBytes = format.rowBytes(cols)
             let q = UnsafeMutableRawPointer.allocate(byteCount: max(1, xBytes * tokens), alignment: 64)
             defer { q.deallocate() }
             let rows = self.rows, cols = self.cols
             let qx = UnsafeRawPointer(q)
-            if tiled ?? (tokens > 1) {
-                applyTiled(kernel, weights: weights, x: x, tokens: tokens, quantized: q, y: y, parallel: parallel)
-                return
-            }
             for t in 0..<tokens { format.quantize(x + t * cols, count: cols, into: q + t * xBytes) }
             parallel.run { thread, threads in
                 MatVec.matmul(kernel, weights: weights, rows: rows, cols: cols, x: qx, tokens: tokens, y: y,
@@ -107,19 +107,20 @@ public final class Linear: @unchecked Sendable {
 }
 
 extension Linear {
-    /// Prefill: the tokens' activation rows are quantized in parallel (each thread its share of tokens),
-    /// then `QuantGEMM` multiplies rows × tokens tiles, each thread its share of rows.
-    /// - Parameter quantized: `tokens · rowBytes(cols)` bytes of the kernel's activation format.
-    func applyTiled(_ kernel: DotKernel, weights: UnsafeRawPointer, x: UnsafePointer<Float>, tokens: Int,
-                    quantized q: UnsafeMutableRawPointer, y: UnsafeMutablePointer<Float>, parallel: Parallel) {
-        let format = kernel.activations, rows = rows, cols = cols
+    /// Prefill: the tokens' activation rows are quantized in parallel (each thread its share of tokens) to
+    /// the format `tile` takes, then `QuantGEMM` multiplies, each thread its share of rows.
+    func applyTiled(_ tile: TileKernel, weights: UnsafeRawPointer, x: UnsafePointer<Float>, tokens: Int,
+                    y: UnsafeMutablePointer<Float>, parallel: Parallel) {
+        let format = tile.activations, rows = rows, cols = cols
         let xBytes = format.rowBytes(cols)
+        let q = UnsafeMutableRawPointer.allocate(byteCount: max(1, xBytes * tokens), alignment: 64)
+        defer { q.deallocate() }
         parallel.run { thread, threads in
             for t in Parallel.range(tokens, thread: thread, threads: threads) {
                 format.quantize(x + t * cols, count: cols, into: q + t * xBytes)
             }
         }
-        let tile = TileKernel(kernel), qx = UnsafeRawPointer(q)
+        let qx = UnsafeRawPointer(q)
         parallel.run { thread, threads in
             QuantGEMM.multiply(tile, weights: weights, rows: rows, cols: cols, x: qx, tokens: tokens, y: y,
                                thread: thread, threads: threads)

@@ -1,7 +1,7 @@
-// Shared by KernelsAVX2 and KernelsAVX512: rows × tokens tiles for K-quant weights · Q8_K activations
-// (layouts and math as KQuantDots.swift; the tile contract as TileDots.swift). Integer sums run per
-// super-block of 256 values in i32, scaled by the 6- or 8-bit sub-block scales inside the product
-// (`tileDotScaled`), then enter the F32 accumulators once per super-block.
+// Shared by KernelsAVX2 and KernelsAVX512: the Q6_K rows × tokens tile (Q8_K activations; layouts and math
+// as KQuantDots.swift; the tile contract as TileDots.swift), and the Q4_K/Q5_K scale unpacking the panels
+// use. Integer sums run per super-block of 256 values in i32, scaled by the 8-bit sub-block scales inside
+// the product (`tileDotScaled`), then enter the F32 accumulators once per super-block.
 import _Builtin_intrinsics.intel
 
 /// The eight 6-bit scales and eight 6-bit minimums of a Q4_K/Q5_K super-block (12 bytes at `s`), one per
@@ -14,65 +14,6 @@ import _Builtin_intrinsics.intel
     let scLow = u0 & low6, scHigh = (u2 & low4) | (((u0 >> 6) & low2) << 4)
     let mLow = u1 & low6, mHigh = ((u2 >> 4) & low4) | (((u1 >> 6) & low2) << 4)
     return (UInt64(scLow) | UInt64(scHigh) << 32, UInt64(mLow) | UInt64(mHigh) << 32)
-}
-
-/// Byte j of `v` broadcast to sixteen i16 lanes.
-@inline(__always) func tileScale16(_ v: UInt64, _ j: Int) -> __m256i {
-    _mm256_set1_epi16(Int16(truncatingIfNeeded: (v >> UInt64(8 * j)) & 0xFF))
-}
-
-/// Q4_K / Q5_K tile: per super-block, d·Σ_j sc_j·Σ q·x_q − dmin·Σ_j m_j·(bsum_2j + bsum_2j+1), times d_x.
-/// `qsAt` is the offset of the 128 nibble bytes; `fifthBit` takes bit 2c (low nibbles of chunk c) and
-/// 2c+1 (high nibbles) of the 32 qh bytes at 16 (Q5_K).
-@inline(__always)
-func tileK4(_ R: Int, _ T: Int, _ n: Int, _ w: UnsafeRawPointer, _ ws: Int, _ x: UnsafeRawPointer, _ xs: Int,
-            _ y: UnsafeMutablePointer<Float>, _ ys: Int, weightBytes: Int, qsAt: Int, fifthBit: Bool) {
-    var acc = InlineArray<16, __m256>(repeating: _mm256_setzero_ps())
-    var sumi = InlineArray<16, __m256i>(repeating: _mm256_setzero_si256())
-    var scales = InlineArray<4, UInt64>(repeating: 0), mins = InlineArray<4, __m256i>(repeating: _mm256_setzero_si256())
-    let m4 = bytes(0x0F)
-    for i in 0..<(n / 256) {
-        unrolled(R) { r in
-            let (sc, m) = tileScalesK4(w + r * ws + i * weightBytes + 4)
-            scales[r] = sc
-            mins[r] = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(Int64(bitPattern: m)))
-        }
-        for k in 0..<(R * T) { sumi[k] = _mm256_setzero_si256() }
-        for c in 0..<4 {
-            unrolled(R) { r in
-                let wb = w + r * ws + i * weightBytes
-                let q = ld256(wb + qsAt + 32 * c)
-                var lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4)
-                if fifthBit {
-                    let qh = ld256(wb + 16)
-                    lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, Int32(2 * c)), bytes(1)), 4))
-                    hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, Int32(2 * c + 1)), bytes(1)), 4))
-                }
-                let s1 = tileScale16(scales[r], 2 * c), s2 = tileScale16(scales[r], 2 * c + 1)
-                unrolled(T) { t in
-                    let xb = x + t * xs + i * 292
-                    var s = tileDotScaled(sumi[r * T + t], lo, ld256(xb + 4 + 64 * c), s1)
-                    s = tileDotScaled(s, hi, ld256(xb + 36 + 64 * c), s2)
-                    sumi[r * T + t] = s
-                }
-            }
-        }
-        unrolled(T) { t in
-            let xb = x + t * xs + i * 292
-            let xd = xb.loadUnaligned(as: Float.self)
-            let pairs = _mm256_madd_epi16(ld256(xb + 260), _mm256_set1_epi16(1))  // bsum_2j + bsum_2j+1
-            unrolled(R) { r in
-                let wb = w + r * ws + i * weightBytes
-                let msum = _mm256_mullo_epi32(mins[r], pairs)
-                var a = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sumi[r * T + t]), _mm256_set1_ps(half(wb, 0) * xd), acc[r * T + t])
-                a = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(msum), _mm256_set1_ps(half(wb, 2) * xd), a)
-                acc[r * T + t] = a
-            }
-        }
-    }
-    unrolled(T) { t in
-        unrolled(R) { r in y[t * ys + r] = hsum(acc[r * T + t]) }
-    }
 }
 
 /// Q6_K tile: value v = d·sc_{v/16}·(q6 − 32); the −32 starts each (row, token) sum as −32·Σ_g sc_g·bsum_g.
@@ -122,18 +63,6 @@ func tileQ6K(_ R: Int, _ T: Int, _ n: Int, _ w: UnsafeRawPointer, _ ws: Int, _ x
 }
 
 extension Here {
-    /// Q4_K tile.
-    @inline(never) public static func tileQ4_K(_ n: Int, _ w: UnsafeRawPointer, _ ws: Int, _ x: UnsafeRawPointer, _ xs: Int,
-                                               _ tokens: Int, _ y: UnsafeMutablePointer<Float>, _ ys: Int) {
-        forTileTokens(tokens) { R, T in tileK4(R, T, n, w, ws, x, xs, y, ys, weightBytes: 144, qsAt: 16, fifthBit: false) }
-    }
-
-    /// Q5_K tile.
-    @inline(never) public static func tileQ5_K(_ n: Int, _ w: UnsafeRawPointer, _ ws: Int, _ x: UnsafeRawPointer, _ xs: Int,
-                                               _ tokens: Int, _ y: UnsafeMutablePointer<Float>, _ ys: Int) {
-        forTileTokens(tokens) { R, T in tileK4(R, T, n, w, ws, x, xs, y, ys, weightBytes: 176, qsAt: 48, fifthBit: true) }
-    }
-
     /// Q6_K tile.
     @inline(never) public static func tileQ6_K(_ n: Int, _ w: UnsafeRawPointer, _ ws: Int, _ x: UnsafeRawPointer, _ xs: Int,
                                                _ tokens: Int, _ y: UnsafeMutablePointer<Float>, _ ys: Int) {

@@ -30,23 +30,49 @@ func gemm(_ k: TileKernel, _ w: [UInt8], rows: Int, cols: Int, _ xq: [UInt8], to
     return y
 }
 
-/// Every tile kernel on `path` against the scalar reference, edge tiles included (7 rows × 6 tokens).
+/// Every panel and tile kernel on `path` against exact math on the same quantized inputs (dequantized
+/// weights · dequantized activations in Double), edge tiles included (7 and 21 rows × 6 tokens).
 /// Returns the number of types that disagree.
 func checkTiles(path: KernelPath, _ rng: inout Random) -> Int {
     var failures = 0
     for type in DotKernel.supported {
-        guard let dot = try? DotKernel(weights: type, path: path), let ref = try? DotKernel(weights: type, path: .scalar) else { continue }
+        guard let dot = try? DotKernel(weights: type, path: path) else { continue }
         let tile = TileKernel(dot)
         guard tile.isTiled else { continue }
-        let rows = 7, cols = 512, tokens = 6
-        let w = randomWeights(type, count: rows * cols, &rng)
-        let xq = quantizedActivations(dot.activations, cols: cols, tokens: tokens, &rng)
-        let got = gemm(tile, w, rows: rows, cols: cols, xq, tokens: tokens)
-        let expected = gemm(TileKernel(ref), w, rows: rows, cols: cols, xq, tokens: tokens)
-        var worst: Float = 0
-        for i in 0..<got.count { worst = max(worst, abs(got[i] - expected[i]) / max(1, abs(expected[i]))) }
-        if !(worst <= 1e-4) { failures += 1 }
-        print("\(type.name.padding(toLength: 5, withPad: " ", startingAt: 0)) \(path) tile \(tile.tileRows)×\(tile.tileTokens): max relative difference \(worst) \(worst <= 1e-4 ? "ok" : "MISMATCH")")
+        var worst = 0.0
+        for rows in [7, 21] {
+            let cols = 512, tokens = 6
+            let w = randomWeights(type, count: rows * cols, &rng)
+            let xq = quantizedActivations(tile.activations, cols: cols, tokens: tokens, &rng)
+            let got = gemm(tile, w, rows: rows, cols: cols, xq, tokens: tokens)
+            var wf = [Float](repeating: 0, count: rows * cols), xf = [Float](repeating: 0, count: tokens * cols)
+            w.withUnsafeBytes { wp in
+                wf.withUnsafeMutableBufferPointer { try? Dequantize.toF32(type, src: wp, dst: $0, count: rows * cols) }
+            }
+            xq.withUnsafeBytes { xp in
+                xf.withUnsafeMutableBufferPointer { xd in
+                    for t in 0..<tokens {
+                        tile.activations.dequantize(xp.baseAddress! + t * tile.activations.rowBytes(cols), count: cols,
+                                                    into: xd.baseAddress! + t * cols)
+                    }
+                }
+            }
+            for t in 0..<tokens {
+                for r in 0..<rows {
+                    var exact = 0.0, magnitude = 0.0
+                    for k in 0..<cols {
+                        let p = Double(wf[r * cols + k]) * Double(xf[t * cols + k])
+                        exact += p
+                        magnitude += abs(p)
+                    }
+                    worst = max(worst, abs(Double(got[t * rows + r]) - exact) / max(magnitude, 1e-6))
+                }
+            }
+        }
+        let ok = worst <= 1e-5
+        if !ok { failures += 1 }
+        let shape = tile.isPanel ? "panel \(tile.panelRows) rows" : "tile \(tile.tileRows)×\(tile.tileTokens)"
+        print("\(type.name.padding(toLength: 5, withPad: " ", startingAt: 0)) \(path) \(shape): max error / Σ|w·x| \(worst) \(ok ? "ok" : "MISMATCH")")
     }
     return failures
 }
@@ -64,10 +90,10 @@ func benchTiles(pools: [Int: ThreadPool]) {
         let w = randomWeights(type, count: rows * cols, &rng)
         for path in KernelPath.supported where path != .scalar {
             guard let dot = try? DotKernel(weights: type, path: path) else { continue }
-            let xq = quantizedActivations(dot.activations, cols: cols, tokens: tokens, &rng)
-            var y = [Float](repeating: 0, count: rows * tokens)
             let tile = TileKernel(dot)
-            for variant in tile.isTiled ? ["tile", "dot"] : ["dot"] {
+            var y = [Float](repeating: 0, count: rows * tokens)
+            for variant in tile.isTiled ? [tile.isPanel ? "panel" : "tile", "dot"] : ["dot"] {
+                let xq = quantizedActivations(variant == "dot" ? dot.activations : tile.activations, cols: cols, tokens: tokens, &rng)
                 var cells: [String] = []
                 for threads in [1, 2] {
                     guard let pool = pools[threads] else { continue }
@@ -79,7 +105,7 @@ func benchTiles(pools: [Int: ThreadPool]) {
                                 for _ in 0..<5 {
                                     let start = DispatchTime.now().uptimeNanoseconds, cpuStart = threadCPUNanoseconds()
                                     pool.run { t, n in
-                                        if variant == "tile" {
+                                        if variant != "dot" {
                                             QuantGEMM.multiply(tile, weights: wb, rows: rows, cols: cols, x: xb, tokens: tokens, y: yb, thread: t, threads: n)
                                         } else {
                                             MatVec.matmul(dot, weights: wb, rows: rows, cols: cols, x: xb, tokens: tokens, y: yb, thread: t, threads: n)

@@ -136,4 +136,20 @@ final class BatchedForwardTests: XCTestCase {
         XCTAssertThrowsError(try model.forward(tokens: prompt, cache: small))
         XCTAssertEqual(small.count, 0, "nothing written when the prompt does not fit")
     }
+
+    /// A sequence that asks for no logits (a prompt chunk that does not end the prompt) still fills its
+    /// cache, gets an empty `Logits`, and leaves the other sequences' logits as they are.
+    func testSequenceWithoutLogits() throws {
+        let model = try ModelRegistry.standard.load(gguf: TinyModel(.llama).write(), mode: .fast)
+        let a = model.makeCache(maxTokens: 8), b = model.makeCache(maxTokens: 8), c = model.makeCache(maxTokens: 8)
+        let out = try model.forward(batch: [SequenceInput(tokens: [1, 2, 3], cache: a, wantLogits: false),
+                                            SequenceInput(tokens: [4, 5], cache: b)])
+        XCTAssertEqual(out.map(\.positions), [0, 1])
+        XCTAssertEqual(out[0].values.count, 0)
+        XCTAssertEqual([a.count, b.count], [3, 2])
+        XCTAssertEqual(Array(out[1].last), Array(try model.forward(tokens: [4, 5], cache: c).last))
+        let next = try model.forward(tokens: [6], cache: a), fresh = model.makeCache(maxTokens: 8)
+        _ = try model.forward(batch: [SequenceInput(tokens: [1, 2, 3], cache: fresh)])
+        XCTAssertEqual(Array(next.last), Array(try model.forward(tokens: [6], cache: fresh).last), "the cache filled without logits")
+    }
 }

@@ -40,8 +40,12 @@ final class TinyModelTests: XCTestCase {
             let cache = m.makeCache(maxTokens: 32)
             for (i, t) in Self.prompt.enumerated() {
                 let step = try m.forward(tokens: [t], cache: cache)
-                // BLAS GEMM and GEMV round differently; the quantized path is the same arithmetic either way.
-                XCTAssertLessThanOrEqual(maxDiff(step.last, batch.row(i)), mode == .fast ? 1e-5 : 1e-4, "\(arch) \(mode) position \(i)")
+                // BLAS GEMM and GEMV round differently; on the quantized path prompt rows round activations
+                // to Q8_1F (F32 scale per 32 values) for the panels, decode rows to the dot kernels' Q8_0/Q8_K.
+                let scale = batch.row(i).reduce(Float(0)) { max($0, abs($1)) }
+                let relative = maxDiff(step.last, batch.row(i)) / max(scale, 1e-6)
+                print("\(arch) \(mode) position \(i): max |prefill − decode| / max |logit| = \(relative)")
+                XCTAssertLessThanOrEqual(relative, mode == .fast ? 1e-2 : 1e-5, "\(arch) \(mode) position \(i)")
             }
         }
     }

@@ -1,0 +1,1 @@
+../SIMDShared/PanelGEMM.swift
