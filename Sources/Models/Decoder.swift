@@ -261,7 +261,7 @@ struct Batch {
     }
     /// The batch's rows as runs (usually one or two).
     let runs: [Run]
-    /// The same for the rows of the output head (each segment's last row, or all its rows).
+    /// The same for the rows of the output head (each segment's last row, all its rows, or none).
     let outputRuns: [Run]
 
     init(segments: [Segment], tokens: [Int32]) {
@@ -277,7 +277,9 @@ struct Batch {
             return runs
         }
         runs = merge(segments.map { ($0.count, $0.isPrompt) })
-        outputRuns = merge(segments.map { s in (s.outputRows, s.isPrompt) })
+        // The output head takes the one-row kernels for a segment's last row even in a prompt: a panel
+        // decoded for one row (a vocabulary of them) costs more than it saves; all-rows prompts take panels.
+        outputRuns = merge(segments.map { s in (s.outputRows, s.isPrompt && s.outputRows > 1) })
     }
 
     var rows: Int { tokens.count }
