@@ -30,7 +30,7 @@ func gemm(_ k: TileKernel, _ w: [UInt8], rows: Int, cols: Int, _ xq: [UInt8], to
     return y
 }
 
-/// Every panel and tile kernel on `path` against exact math on the same quantized inputs (dequantized
+/// Every panel kernel on `path` against exact math on the same quantized inputs (dequantized
 /// weights · dequantized activations in Double), edge tiles included (7 and 21 rows × 6 tokens).
 /// Returns the number of types that disagree.
 func checkTiles(path: KernelPath, _ rng: inout Random) -> Int {
@@ -38,7 +38,7 @@ func checkTiles(path: KernelPath, _ rng: inout Random) -> Int {
     for type in DotKernel.supported {
         guard let dot = try? DotKernel(weights: type, path: path) else { continue }
         let tile = TileKernel(dot)
-        guard tile.isTiled else { continue }
+        guard tile.isPanel else { continue }
         var worst = 0.0
         for rows in [7, 21] {
             let cols = 512, tokens = 6
@@ -71,8 +71,7 @@ func checkTiles(path: KernelPath, _ rng: inout Random) -> Int {
         }
         let ok = worst <= 1e-5
         if !ok { failures += 1 }
-        let shape = tile.isPanel ? "panel \(tile.panelRows) rows" : "tile \(tile.tileRows)×\(tile.tileTokens)"
-        print("\(type.name.padding(toLength: 5, withPad: " ", startingAt: 0)) \(path) \(shape): max error / Σ|w·x| \(worst) \(ok ? "ok" : "MISMATCH")")
+        print("\(type.name.padding(toLength: 5, withPad: " ", startingAt: 0)) \(path) panel \(tile.panelRows) rows: max error / Σ|w·x| \(worst) \(ok ? "ok" : "MISMATCH")")
     }
     return failures
 }
@@ -92,7 +91,7 @@ func benchTiles(pools: [Int: ThreadPool]) {
             guard let dot = try? DotKernel(weights: type, path: path) else { continue }
             let tile = TileKernel(dot)
             var y = [Float](repeating: 0, count: rows * tokens)
-            for variant in tile.isTiled ? [tile.isPanel ? "panel" : "tile", "dot"] : ["dot"] {
+            for variant in tile.isPanel ? ["panel", "dot"] : ["dot"] {
                 let xq = quantizedActivations(variant == "dot" ? dot.activations : tile.activations, cols: cols, tokens: tokens, &rng)
                 var cells: [String] = []
                 for threads in [1, 2] {

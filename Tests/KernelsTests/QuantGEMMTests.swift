@@ -4,16 +4,16 @@ import Foundation
 import TestSupport
 import XCTest
 
-/// The rows × tokens tile kernels and the `QuantGEMM` driver on every path this CPU runs, against the
-/// scalar one-row reference per (row, token), including tiles cut at the matrix edge and thread splits.
+/// The prefill panels and the `QuantGEMM` driver on every path this CPU runs, against exact math on the
+/// same quantized inputs, including panels cut at the matrix edge and thread splits.
 final class QuantGEMMTests: XCTestCase {
-    /// Same integer sums, other float order (per-block products summed in eight lanes, then across lanes).
+    /// Exact integer sums; F32 rounding of the per-block products and the running sums.
     static let pathAgreement: Double = 1e-5
 
-    /// Weight types with a tile kernel, each against its own activation format.
-    static let tiledTypes: [GGMLType] = [.q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q4_K, .q5_K, .q6_K]
-    /// (rows, cols, tokens): full tiles, partial token tiles, partial row tiles, a chunk boundary.
-    static let shapes: [(Int, Int, Int)] = [(8, 256, 8), (7, 512, 5), (12, 1024, 3), (1, 256, 1), (64, 256, 13), (130, 512, 6)]
+    /// Weight types with a panel kernel.
+    static let panelTypes: [GGMLType] = [.q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q4_K, .q5_K, .q6_K]
+    /// (rows, cols, tokens): full panels, partial token runs, partial panels, several panels per thread.
+    static let shapes: [(Int, Int, Int)] = [(8, 256, 8), (7, 512, 5), (12, 1024, 3), (1, 256, 1), (64, 256, 13), (130, 512, 6), (40, 768, 4)]
 
     /// |Σ w·x| bound for the tolerance: Σ over the row of |w_i|·|x_i| via dequantized values.
     static func magnitude(_ type: GGMLType, _ w: UnsafeRawPointer, _ x: [Float], cols: Int) throws -> Double {
@@ -79,15 +79,15 @@ final class QuantGEMMTests: XCTestCase {
     }
 
     /// Every path's product against exact math on the activations in the format that path's kernel takes
-    /// (panels: Q8_1F; tiles and the scalar path: the dot kernel's), edges and thread splits included.
+    /// (panels: Q8_1F; the scalar path: the dot kernel's), edges and thread splits included.
     func testTilesMatchExactMathOnEveryPath() throws {
         var rng = SplitMix64(seed: 0x7113)
-        for type in Self.tiledTypes {
+        for type in Self.panelTypes {
             for (rows, cols, tokens) in Self.shapes where cols % type.blockSize == 0 {
                 let w = DotKernelTests.randomWeights(type, rows: rows, cols: cols, rng: &rng)
                 for path in KernelPath.supported {
                     let kernel = TileKernel(try DotKernel(weights: type, path: path))
-                    if path != .scalar { XCTAssertTrue(kernel.isTiled, "\(type) on \(path) has no tile kernel") }
+                    if path != .scalar { XCTAssertTrue(kernel.isPanel, "\(type) on \(path) has no panel") }
                     let x = Self.activations(kernel.activations, cols: cols, tokens: tokens) { _ in Float.random(in: -3...3, using: &rng) }
                     let (expected, magnitude) = try Self.exact(type, w, rows: rows, cols: cols, x.values, tokens: tokens)
                     for threads in [1, 3] {
@@ -105,7 +105,7 @@ final class QuantGEMMTests: XCTestCase {
     /// Weights at their extremes (a saturating 16-bit pair sum or a wrong offset would show).
     func testSaturatedTiles() throws {
         let rows = 21, cols = 256, tokens = 5
-        for type in Self.tiledTypes {
+        for type in Self.panelTypes {
             for fill: UInt8 in [0x00, 0xFF, 0x80, 0x7F] {
                 var w = [UInt8](repeating: fill, count: rows * cols / type.blockSize * type.typeSize)
                 for b in 0..<(rows * cols / type.blockSize) {
@@ -127,12 +127,12 @@ final class QuantGEMMTests: XCTestCase {
         }
     }
 
-    /// The panel layout: every 32-value type but Q6_K takes panels on the SIMD paths, with Q8_1F activations.
-    func testPanelsServeThe32ValueTypes() throws {
-        for path in KernelPath.supported where path != .scalar {
-            for type in Self.tiledTypes {
+    /// Panels take Q8_1F activations; the scalar path and types without a panel keep the dot kernel's.
+    func testActivationFormats() throws {
+        for path in KernelPath.supported {
+            for type in Self.panelTypes + [.q2_K, .q3_K] {
                 let kernel = TileKernel(try DotKernel(weights: type, path: path))
-                XCTAssertEqual(kernel.isPanel, type != .q6_K, "\(type) on \(path)")
+                XCTAssertEqual(kernel.isPanel, path != .scalar && Self.panelTypes.contains(type), "\(type) on \(path)")
                 XCTAssertEqual(kernel.activations, kernel.isPanel ? .q8_1f : ActivationFormat.forWeights(type), "\(type) on \(path)")
             }
         }

@@ -1,1 +1,0 @@
-../SIMDShared/TileDots.swift

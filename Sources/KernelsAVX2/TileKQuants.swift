@@ -1,1 +1,0 @@
-../SIMDShared/TileKQuants.swift
