@@ -26,7 +26,8 @@ public final class LoadedModel: @unchecked Sendable {
         self.resolved = resolved
         gguf = try GGUFFile(path: resolved.path)
         model = try registry.load(gguf: gguf, options: options)
-        tokenizer = try Tokenizer.load(resolved)
+        // The tokenizer reads the already open file: its token tables are views of the same mapping.
+        tokenizer = try GGUFTokenizer(gguf: gguf)
         if let source = gguf.metadata["tokenizer.chat_template"]?.string {
             template = try ChatTemplate(source: source)
         } else {
