@@ -237,6 +237,13 @@ public final class GGUFFile: @unchecked Sendable {
         "0x" + String(v, radix: 16, uppercase: false)
     }
 
+    /// Drops the resident pages of the header and metadata (everything before the tensor data) from memory;
+    /// metadata views stay valid and fault back in when read. Call once the tables built from the metadata
+    /// (model config, tokenizer) exist, so the pages read while building them stop counting toward peak memory.
+    public func releaseMetadataPages() {
+        file.releaseResidentPages(0..<min(dataOffset, file.count))
+    }
+
     /// The tensor named `name`, if present.
     public func tensor(named name: String) -> TensorInfo? { tensorIndex[name].map { tensors[$0] } }
 

@@ -33,6 +33,8 @@ public final class LoadedModel: @unchecked Sendable {
         } else {
             template = nil
         }
+        // Metadata pages were read once to build the config, tokenizer and template; stop keeping them resident.
+        gguf.releaseMetadataPages()
         loadMilliseconds = clock.milliseconds
     }
 
