@@ -86,25 +86,28 @@ struct TokenIndex: TokenLookup {
 }
 
 /// Token scores: a view of the file's packed float32 array, or decoded values for other element types.
-struct TokenScores: Sendable {
-    private let packed: GGUFArray?
+struct TokenScores: @unchecked Sendable {
+    /// Keeps the packed bytes alive (their mapping or copy).
+    private let owner: GGUFArray?
+    /// The packed float32 values (little-endian), read-only.
+    private let packed: UnsafeRawBufferPointer?
     private let values: [Float]
     let count: Int
 
     /// `tokenizer.ggml.scores` (nil: no scores).
     init(_ array: GGUFArray?) {
-        if let a = array, a.elementType == .float32, a.packedBytes != nil {
-            packed = a; values = []; count = a.count
+        if let a = array, a.elementType == .float32, let p = a.packedBytes {
+            owner = a; packed = p; values = []; count = a.count
         } else {
             // Other layouts keep the old reading: every numeric element as Float, others skipped.
-            packed = nil
+            owner = nil; packed = nil
             values = array?.compactMap { $0.double.map(Float.init) } ?? []
             count = values.count
         }
     }
 
     subscript(i: Int) -> Float {
-        guard let p = packed?.packedBytes else { return values[i] }
+        guard let p = packed else { return values[i] }
         return Float(bitPattern: UInt32(littleEndian: p.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
     }
 }
