@@ -146,7 +146,7 @@ public struct GGUFArray: Sendable, Equatable, RandomAccessCollection {
 
 extension GGUFValueType {
     /// Bytes per element of a packed array (0 for strings and arrays, which are variable-length).
-    var packedSize: Int {
+    public var packedSize: Int {
         switch self {
         case .uint8, .int8, .bool: return 1
         case .uint16, .int16: return 2

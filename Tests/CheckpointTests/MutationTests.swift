@@ -68,7 +68,7 @@ final class MutationTests: XCTestCase {
         if a.isStringTable {
             for i in 0..<a.count { _ = a.utf8(at: i).reduce(0, &+) }
         } else if let p = a.packedBytes {
-            precondition(p.count == a.count * (a.first.map { [1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8][Int($0.type.rawValue)] } ?? 0))
+            precondition(p.count == a.count * a.elementType.packedSize)
             _ = p.reduce(0, &+)
         } else {
             a.forEach(touch)
