@@ -37,6 +37,9 @@ public final class GGUFTokenizer: TextTokenizer, Sendable {
         guard let tokens = Self.stringTable(m["tokenizer.ggml.tokens"]), !tokens.isEmpty else {
             throw TokenizerError.missing(path: path, what: "no tokenizer.ggml.tokens array")
         }
+        guard tokens.count < Int(Int32.max) else {
+            throw TokenizerError.unsupported(path: path, what: "a vocabulary of \(tokens.count) tokens is not supported (at most \(Int32.max - 1))")
+        }
         var v = Vocabulary(tokens: tokens, types: m["tokenizer.ggml.token_type"]?.array,
                            scores: m["tokenizer.ggml.scores"]?.array)
         func id(_ key: String) -> Int? { v.valid(m["tokenizer.ggml.\(key)"]?.int) }
