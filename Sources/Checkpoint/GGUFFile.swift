@@ -81,7 +81,7 @@ public final class GGUFFile: @unchecked Sendable {
             guard let type = GGUFValueType(rawValue: rawType) else {
                 throw r.fail("metadata '\(key)' has unknown value type \(rawType)")
             }
-            let value = try Self.readValue(&r, type: type, key: key, depth: 0)
+            let value = try Self.readValue(&r, type: type, key: key, depth: 0, file: file)
             if !metadata.set(key, value) { throw r.fail("metadata key '\(key)' appears twice") }
         }
         self.metadata = metadata
@@ -156,7 +156,7 @@ public final class GGUFFile: @unchecked Sendable {
         self.tensorIndex = index
     }
 
-    private static func readValue(_ r: inout ByteReader, type: GGUFValueType, key: String, depth: Int) throws -> GGUFValue {
+    private static func readValue(_ r: inout ByteReader, type: GGUFValueType, key: String, depth: Int, file: MappedFile) throws -> GGUFValue {
         switch type {
         case .uint8: return .uint8(try r.read(UInt8.self, key))
         case .int8: return .int8(try r.read(Int8.self, key))
@@ -183,17 +183,65 @@ public final class GGUFFile: @unchecked Sendable {
             guard count <= UInt64(r.remaining / elementType.minimumEncodedSize) else {
                 throw r.fail("metadata array '\(key)' claims \(count) elements but only \(r.remaining) bytes remain")
             }
+            return .array(try readArray(&r, elementType: elementType, count: Int(count), key: key, depth: depth, file: file))
+        }
+    }
+
+    /// The elements of an array whose header was read: numbers stay packed and strings stay in place in the
+    /// mapped file (one offset each); only strings that are not valid UTF-8 are copied, repaired.
+    private static func readArray(_ r: inout ByteReader, elementType: GGUFValueType, count: Int, key: String, depth: Int,
+                                  file: MappedFile) throws -> GGUFArray {
+        let start = r.offset
+        switch elementType {
+        case .array:
             var values: [GGUFValue] = []
-            values.reserveCapacity(Int(count))
-            for _ in 0..<Int(count) {
-                values.append(try readValue(&r, type: elementType, key: key, depth: depth + 1))
+            values.reserveCapacity(count)
+            for _ in 0..<count {
+                values.append(try readValue(&r, type: elementType, key: key, depth: depth + 1, file: file))
             }
-            return .array(elementType, values)
+            return GGUFArray(elementType: elementType, count: count, storage: .values(values))
+        case .string:
+            var offsets: [UInt32] = []
+            offsets.reserveCapacity(count)
+            var valid = true
+            for _ in 0..<count {
+                guard r.offset - start <= Int(UInt32.max) else {
+                    throw r.fail("metadata array '\(key)' holds more than 4 GiB of strings")
+                }
+                offsets.append(UInt32(r.offset - start))
+                let len = try r.read(UInt64.self, "length of value of '\(key)'")
+                guard len <= UInt64(min(r.remaining, 1 << 30)) else {
+                    throw r.fail("value of '\(key)' claims \(len) bytes but only \(r.remaining) remain")
+                }
+                if valid { valid = UTF8Validation.isValid(UnsafeRawBufferPointer(rebasing: r.bytes[r.offset..<r.offset + Int(len)])) }
+                try r.skip(Int(len), "value of '\(key)'")
+            }
+            let window = UnsafeRawBufferPointer(rebasing: r.bytes[start..<r.offset])
+            let array = GGUFArray(elementType: .string, count: count, storage: .strings(GGUFBytes(window: window, owner: file), offsets: offsets))
+            // Invalid UTF-8 is repaired (U+FFFD) as for single strings: rebuild the array from decoded strings.
+            return valid ? array : GGUFArray(strings: (0..<count).map(array.string(at:)))
+        default:
+            let size = elementType.packedSize
+            try r.need(count * size, "elements of '\(key)'")
+            let window = UnsafeRawBufferPointer(rebasing: r.bytes[start..<start + count * size])
+            if elementType == .bool, let i = window.firstIndex(where: { $0 > 1 }) {
+                try r.skip(i + 1, key)
+                throw r.fail("metadata '\(key)' is a bool with value \(window[i])")
+            }
+            try r.skip(count * size, key)
+            return GGUFArray(elementType: elementType, count: count, storage: .packed(GGUFBytes(window: window, owner: file)))
         }
     }
 
     private static func hex(_ v: UInt32) -> String {
         "0x" + String(v, radix: 16, uppercase: false)
+    }
+
+    /// Drops the resident pages of the header and metadata (everything before the tensor data) from memory;
+    /// metadata views stay valid and fault back in when read. Call once the tables built from the metadata
+    /// (model config, tokenizer) exist, so the pages read while building them stop counting toward peak memory.
+    public func releaseMetadataPages() {
+        file.releaseResidentPages(0..<min(dataOffset, file.count))
     }
 
     /// The tensor named `name`, if present.

@@ -19,7 +19,13 @@ public enum GGUFValueType: UInt32, Sendable {
 public enum GGUFValue: Sendable, Equatable {
     case uint8(UInt8), int8(Int8), uint16(UInt16), int16(Int16), uint32(UInt32), int32(Int32)
     case uint64(UInt64), int64(Int64), float32(Float), float64(Double), bool(Bool), string(String)
-    case array(GGUFValueType, [GGUFValue])
+    /// An array, packed as the file stores it (see `GGUFArray`).
+    case array(GGUFArray)
+
+    /// An array of `values` declared as `type` elements.
+    public static func array(_ type: GGUFValueType, _ values: [GGUFValue]) -> GGUFValue {
+        .array(GGUFArray(type, values))
+    }
 
     public var type: GGUFValueType {
         switch self {
@@ -66,17 +72,25 @@ public enum GGUFValue: Sendable, Equatable {
 
     public var string: String? { if case .string(let s) = self { return s }; return nil }
     public var bool: Bool? { if case .bool(let b) = self { return b }; return int.map { $0 != 0 } }
-    public var array: [GGUFValue]? { if case .array(_, let a) = self { return a }; return nil }
-    public var stringArray: [String]? { array?.compactMap(\.string) }
+    /// The elements of an array value (a view: elements are decoded when read).
+    public var array: GGUFArray? { if case .array(let a) = self { return a }; return nil }
+    /// The string elements of an array (other elements are skipped).
+    public var stringArray: [String]? {
+        guard let a = array else { return nil }
+        if a.isStringTable { return (0..<a.count).map(a.string(at:)) }
+        return a.compactMap(\.string)
+    }
+    /// The integer elements of an array (other elements are skipped).
     public var intArray: [Int]? { array?.compactMap(\.int) }
+    /// The numeric elements of an array as `Float` (other elements are skipped).
     public var floatArray: [Float]? { array?.compactMap { $0.double.map(Float.init) } }
 
     /// A short human-readable rendering; arrays longer than `arrayLimit` are summarized by length.
     public func summary(arrayLimit: Int = 8) -> String {
         switch self {
         case .string(let s): return s.count > 200 ? "\"\(s.prefix(200))…\" (\(s.utf8.count) bytes)" : "\"\(s)\""
-        case .array(let t, let a):
-            if a.count > arrayLimit { return "[\(t) × \(a.count)]" }
+        case .array(let a):
+            if a.count > arrayLimit { return "[\(a.elementType) × \(a.count)]" }
             return "[" + a.map { $0.summary(arrayLimit: arrayLimit) }.joined(separator: ", ") + "]"
         case .float32(let v): return "\(v)"
         case .float64(let v): return "\(v)"

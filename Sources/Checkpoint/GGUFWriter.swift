@@ -41,26 +41,6 @@ public struct GGUFWriter {
         func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
         func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
         func str(_ s: String) { u64(UInt64(s.utf8.count)); out.append(contentsOf: s.utf8) }
-        func value(_ v: GGUFValue) {
-            switch v {
-            case .uint8(let x): out.append(x)
-            case .int8(let x): out.append(UInt8(bitPattern: x))
-            case .uint16(let x): withUnsafeBytes(of: x.littleEndian) { out.append(contentsOf: $0) }
-            case .int16(let x): withUnsafeBytes(of: x.littleEndian) { out.append(contentsOf: $0) }
-            case .uint32(let x): u32(x)
-            case .int32(let x): u32(UInt32(bitPattern: x))
-            case .uint64(let x): u64(x)
-            case .int64(let x): u64(UInt64(bitPattern: x))
-            case .float32(let x): u32(x.bitPattern)
-            case .float64(let x): u64(x.bitPattern)
-            case .bool(let x): out.append(x ? 1 : 0)
-            case .string(let s): str(s)
-            case .array(let t, let a):
-                u32(t.rawValue)
-                u64(UInt64(a.count))
-                a.forEach(value)
-            }
-        }
         func pad() { while out.count % alignment != 0 { out.append(0) } }
 
         u32(GGUFFile.magic)
@@ -70,7 +50,7 @@ public struct GGUFWriter {
         for (k, v) in metadata.entries {
             str(k)
             u32(v.type.rawValue)
-            value(v)
+            v.encode(into: &out)
         }
         var offset = 0
         for t in tensors {

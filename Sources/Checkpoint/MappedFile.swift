@@ -38,6 +38,20 @@ public final class MappedFile: @unchecked Sendable {
         if let base { munmap(UnsafeMutableRawPointer(mutating: base), count) }
     }
 
+    /// Drops the resident pages inside `range` from this process's memory (`madvise(MADV_DONTNEED)`) without
+    /// changing what the mapping reads: the file is mapped read-only, so a later access faults the same bytes
+    /// back in from the page cache. Use after a one-time pass over a region (metadata parsing, building token
+    /// tables) so the pages stop counting toward resident memory. Only whole pages inside `range` are dropped.
+    public func releaseResidentPages(_ range: Range<Int>) {
+        guard let base, range.lowerBound >= 0, range.upperBound <= count else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        guard page > 0 else { return }
+        let start = (range.lowerBound + page - 1) / page * page
+        let end = range.upperBound / page * page
+        guard end > start else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED)
+    }
+
     /// The mapped bytes as a buffer.
     public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
 }

@@ -101,8 +101,8 @@ public struct ModelSummary: Sendable {
         case .bool(let b): return .bool(b)
         case .float32(let f): return .double(Double(f))
         case .float64(let d): return .double(d)
-        case .array(let t, let a):
-            if a.count > 16 { return .object([("type", .string("array")), ("element_type", .string("\(t)")), ("length", .int(a.count))]) }
+        case .array(let a):
+            if a.count > 16 { return .object([("type", .string("array")), ("element_type", .string("\(a.elementType)")), ("length", .int(a.count))]) }
             return .array(a.map(json))
         case .uint64(let u): return Int(exactly: u).map(JSONValue.int) ?? .double(Double(u))
         default: return .int(v.int ?? 0)

@@ -58,11 +58,20 @@ public struct SHA256: ~Copyable {
         let total = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
         var h = SHA256()
         var done: Int64 = 0
+        // One reused 1 MiB buffer: hashing a large model adds no more than that to peak memory.
+        let chunkSize = 1 << 20
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunkSize, alignment: 16)
+        defer { buffer.deallocate() }
+        let fd = handle.fileDescriptor
         while true {
-            let chunk = try handle.read(upToCount: 4 << 20) ?? Data()
-            if chunk.isEmpty { break }
-            h.update(chunk)
-            done += Int64(chunk.count)
+            let n = read(fd, buffer, chunkSize)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw DigestError.cannotRead(path: path, message: String(cString: strerror(errno)))
+            }
+            if n == 0 { break }
+            h.update(buffer, count: n)
+            done += Int64(n)
             progress?(done, total)
         }
         return h.finalizeHex()
@@ -72,10 +81,12 @@ public struct SHA256: ~Copyable {
 /// Errors from hashing files.
 public enum DigestError: Error, CustomStringConvertible {
     case cannotOpen(path: String)
+    case cannotRead(path: String, message: String)
 
     public var description: String {
         switch self {
         case .cannotOpen(let path): return "\(path): cannot open the file to hash it; check that it exists and is readable"
+        case .cannotRead(let path, let message): return "\(path): cannot read the file to hash it (\(message)); check the disk and fetch it again"
         }
     }
 }

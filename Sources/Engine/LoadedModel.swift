@@ -26,12 +26,15 @@ public final class LoadedModel: @unchecked Sendable {
         self.resolved = resolved
         gguf = try GGUFFile(path: resolved.path)
         model = try registry.load(gguf: gguf, options: options)
-        tokenizer = try Tokenizer.load(resolved)
+        // The tokenizer reads the already open file: its token tables are views of the same mapping.
+        tokenizer = try GGUFTokenizer(gguf: gguf)
         if let source = gguf.metadata["tokenizer.chat_template"]?.string {
             template = try ChatTemplate(source: source)
         } else {
             template = nil
         }
+        // Metadata pages were read once to build the config, tokenizer and template; stop keeping them resident.
+        gguf.releaseMetadataPages()
         loadMilliseconds = clock.milliseconds
     }
 

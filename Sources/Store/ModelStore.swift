@@ -144,10 +144,20 @@ public struct ModelStore: Sendable {
         try? recordStamps(name: manifest.name, files: manifest.files)
     }
 
-    /// Current UTC time in ISO 8601.
-    static func now() -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        return f.string(from: Date())
+    /// Current UTC time in ISO 8601 (`2026-01-31T12:00:00Z`).
+    static func now() -> String { iso8601(Date()) }
+
+    /// `date` in UTC as ISO 8601 with seconds (`2026-01-31T12:00:00Z`). Computed with `gmtime_r` rather than
+    /// `ISO8601DateFormatter`, which loads ICU calendar data (about 5 MB of resident memory) on every model load.
+    static func iso8601(_ date: Date) -> String {
+        var t = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        guard gmtime_r(&t, &parts) != nil else { return "1970-01-01T00:00:00Z" }
+        func pad(_ v: Int32, _ width: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
+            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))Z"
     }
 }

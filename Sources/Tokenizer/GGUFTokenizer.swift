@@ -6,7 +6,7 @@ public final class GGUFTokenizer: TextTokenizer, Sendable {
     enum Model: Sendable {
         case bpe(BPEModel, PreTokenizerKind)
         case sentencePiece(SentencePieceModel)
-        case wordPiece(WordPieceModel)
+        case wordPiece(WordPieceModel<TokenIndex>)
     }
 
     let vocab: Vocabulary
@@ -18,7 +18,7 @@ public final class GGUFTokenizer: TextTokenizer, Sendable {
     let addSpacePrefix: Bool
     let cleanSpaces: Bool
 
-    public var vocabularySize: Int { vocab.tokens.count }
+    public var vocabularySize: Int { vocab.count }
     public var bosID: Int? { vocab.bos }
     public var eosID: Int? { vocab.eos }
     public var endOfGenerationIDs: Set<Int> { vocab.endOfGeneration }
@@ -34,11 +34,14 @@ public final class GGUFTokenizer: TextTokenizer, Sendable {
         guard let modelName = m["tokenizer.ggml.model"]?.string else {
             throw TokenizerError.missing(path: path, what: "no tokenizer.ggml.model key")
         }
-        guard let tokens = m["tokenizer.ggml.tokens"]?.stringArray, !tokens.isEmpty else {
+        guard let tokens = Self.stringTable(m["tokenizer.ggml.tokens"]), !tokens.isEmpty else {
             throw TokenizerError.missing(path: path, what: "no tokenizer.ggml.tokens array")
         }
-        var v = Vocabulary(tokens: tokens, types: m["tokenizer.ggml.token_type"]?.intArray,
-                           scores: m["tokenizer.ggml.scores"]?.floatArray)
+        guard tokens.count < Int(Int32.max) else {
+            throw TokenizerError.unsupported(path: path, what: "a vocabulary of \(tokens.count) tokens is not supported (at most \(Int32.max - 1))")
+        }
+        var v = Vocabulary(tokens: tokens, types: m["tokenizer.ggml.token_type"]?.array,
+                           scores: m["tokenizer.ggml.scores"]?.array)
         func id(_ key: String) -> Int? { v.valid(m["tokenizer.ggml.\(key)"]?.int) }
         func flag(_ key: String) -> Bool? { m["tokenizer.ggml.\(key)"]?.bool }
         let pre = modelName == "gemma4" ? "gemma4" : (m["tokenizer.ggml.pre"]?.string ?? "default")
@@ -48,7 +51,7 @@ public final class GGUFTokenizer: TextTokenizer, Sendable {
             guard let kind = PreTokenizerKind(ggufName: pre) else {
                 throw TokenizerError.unsupported(path: path, what: "pre-tokenizer '\(pre)' (tokenizer.ggml.pre) is not supported; supported: \(Self.supportedPre)")
             }
-            guard let merges = m["tokenizer.ggml.merges"]?.stringArray else {
+            guard let merges = Self.stringTable(m["tokenizer.ggml.merges"]) else {
                 throw TokenizerError.missing(path: path, what: "byte-level BPE without tokenizer.ggml.merges")
             }
             if modelName == "gpt2" { v.bos = 11; v.eos = 11 }
@@ -56,7 +59,7 @@ public final class GGUFTokenizer: TextTokenizer, Sendable {
             // llama.cpp cleans up spaces around punctuation when decoding, except for these pre-tokenizers.
             clean = !["smollm", "deepseek-llm", "deepseek-coder", "qwen2", "deepseek-r1-qwen", "qwen35", "command-r",
                       "poro-chat", "viking", "tekken", "trillion", "granite-docling", "hunyuan"].contains(pre)
-            model = .bpe(BPEModel(tokens: tokens, tokenIDs: v.tokenIDs, merges: merges, ignoreMerges: kind.ignoresMerges,
+            model = .bpe(BPEModel(tokenIDs: v.tokenIDs, merges: merges, ignoreMerges: kind.ignoresMerges,
                                  byteLevel: kind.byteLevel), kind)
             self.kind = kind.byteLevel ? "byte-level BPE (\(pre))" : "SentencePiece-style BPE (\(pre))"
         case "llama":
@@ -68,7 +71,7 @@ public final class GGUFTokenizer: TextTokenizer, Sendable {
             v.bos = 101; v.unk = 100; v.sep = 102; v.pad = 0
             addBOS = true; addEOS = true; clean = true
             let unk = id("unknown_token_id") ?? v.valid(100) ?? 0
-            let maxLen = tokens.reduce(0) { max($0, $1.utf8.count) }
+            let maxLen = (0..<tokens.count).reduce(0) { max($0, tokens.utf8(at: $1).count) }
             model = .wordPiece(WordPieceModel(tokenIDs: v.tokenIDs, unknownID: unk, style: .phantomSpace(maxTokenLength: maxLen),
                                               maxInputCharsPerWord: nil))
             self.kind = "WordPiece"
@@ -96,23 +99,31 @@ public final class GGUFTokenizer: TextTokenizer, Sendable {
         self.cleanSpaces = clean
         var special: [SpecialTokenMatcher.Entry] = []
         for (i, a) in v.attributes.enumerated() where !a.isDisjoint(with: [.control, .userDefined, .unknown]) {
-            special.append(.init(id: i, text: v.tokens[i], control: !a.isDisjoint(with: [.control, .unknown]),
+            special.append(.init(id: i, text: v.text(i), control: !a.isDisjoint(with: [.control, .unknown]),
                                  lstrip: a.contains(.lstrip), rstrip: a.contains(.rstrip)))
         }
         self.specials = SpecialTokenMatcher(special)
     }
 
+    /// The strings of an array value as a string table (other elements skipped), without copying when the
+    /// array is already one.
+    static func stringTable(_ value: GGUFValue?) -> GGUFArray? {
+        guard let a = value?.array else { return nil }
+        if a.isStringTable { return a }
+        return GGUFArray(strings: a.compactMap(\.string))
+    }
+
     static let supportedPre = "gpt-2, llama-bpe, qwen2, qwen35, smollm, starcoder, deepseek-llm, deepseek-coder, falcon, default and their aliases"
 
     public func isControl(_ id: Int) -> Bool {
-        guard id >= 0, id < vocab.tokens.count else { return false }
+        guard id >= 0, id < vocab.count else { return false }
         return !vocab.attributes[id].isDisjoint(with: [.control, .unknown])
     }
 
-    public func tokenText(_ id: Int) -> String? { id >= 0 && id < vocab.tokens.count ? vocab.tokens[id] : nil }
+    public func tokenText(_ id: Int) -> String? { id >= 0 && id < vocab.count ? vocab.text(id) : nil }
 
     /// The attributes of token `id`.
-    public func attributes(_ id: Int) -> TokenAttributes { id >= 0 && id < vocab.tokens.count ? vocab.attributes[id] : [] }
+    public func attributes(_ id: Int) -> TokenAttributes { id >= 0 && id < vocab.count ? vocab.attributes[id] : [] }
 
     public func encode(_ text: String, addSpecial: Bool, parseSpecial: Bool) -> [Int] {
         let bytes = Array(text.utf8)

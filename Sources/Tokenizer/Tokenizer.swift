@@ -8,13 +8,17 @@ public enum Tokenizer {
     ///   tokenizer Owl can run.
     public static func load(_ model: ResolvedModel) throws -> any TextTokenizer {
         switch model.format {
-        case .gguf: return try GGUFTokenizer(gguf: GGUFFile(path: model.path))
+        case .gguf: return try load(ggufPath: model.path)
         case .huggingFace: return try WordPieceTokenizer(folder: model.path)
         }
     }
 
     /// Loads the tokenizer of a GGUF file at `path`.
     public static func load(ggufPath path: String) throws -> GGUFTokenizer {
-        try GGUFTokenizer(gguf: GGUFFile(path: path))
+        let file = try GGUFFile(path: path)
+        let tokenizer = try GGUFTokenizer(gguf: file)
+        // The token tables are views of the file; pages read while building them need not stay resident.
+        file.releaseMetadataPages()
+        return tokenizer
     }
 }

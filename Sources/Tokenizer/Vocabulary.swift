@@ -31,11 +31,10 @@ public struct TokenAttributes: OptionSet, Sendable, Hashable {
 
 /// The token table of a GGUF tokenizer with its special ids.
 struct Vocabulary: Sendable {
-    let tokens: [String]
+    /// Text → id, over the token texts in id order; for duplicate texts the last id wins (as llama.cpp).
+    let tokenIDs: TokenIndex
     private(set) var attributes: [TokenAttributes]
-    let scores: [Float]
-    /// Text → id; for duplicate texts the last id wins (as llama.cpp builds it).
-    let tokenIDs: TokenTable
+    let scores: TokenScores
     var bos: Int?, eos: Int?, eot: Int?, eom: Int?, unk: Int?, sep: Int?, pad: Int?
     private(set) var endOfGeneration: Set<Int> = []
 
@@ -50,19 +49,32 @@ struct Vocabulary: Sendable {
         "<｜end▁of▁sentence｜>", "<end_of_utterance>",
     ]
 
-    init(tokens: [String], types: [Int]?, scores: [Float]?) {
-        self.tokens = tokens
-        self.attributes = (0..<tokens.count).map { i in
-            TokenAttributes(ggufType: types.flatMap { i < $0.count ? $0[i] : nil } ?? 1)
+    /// - Parameters:
+    ///   - tokens: `tokenizer.ggml.tokens` as a string table.
+    ///   - types: `tokenizer.ggml.token_type` (missing entries count as normal).
+    ///   - scores: `tokenizer.ggml.scores`.
+    init(tokens: GGUFArray, types: GGUFArray?, scores: GGUFArray?) {
+        tokenIDs = TokenIndex(texts: tokens)
+        var attributes = [TokenAttributes](repeating: .normal, count: tokens.count)
+        if let types, types.packedBytes != nil, types.elementType != .uint64 {
+            // Packed integers: every element is an int (float elements read as none, as before).
+            for i in 0..<min(types.count, tokens.count) { attributes[i] = TokenAttributes(ggufType: types[i].int ?? 1) }
+        } else if let list = types?.compactMap(\.int) {
+            for i in 0..<min(list.count, tokens.count) { attributes[i] = TokenAttributes(ggufType: list[i]) }
         }
-        self.scores = scores ?? []
-        var ids: TokenTable = [:]
-        ids.reserveCapacity(tokens.count)
-        for (i, t) in tokens.enumerated() { ids[t] = i }
-        self.tokenIDs = ids
+        self.attributes = attributes
+        self.scores = TokenScores(scores)
     }
 
-    func valid(_ id: Int?) -> Int? { id.flatMap { $0 >= 0 && $0 < tokens.count ? $0 : nil } }
+    var count: Int { tokenIDs.texts.count }
+
+    /// The text of token `id` (a valid id).
+    func text(_ id: Int) -> String { tokenIDs.texts.string(at: id) }
+
+    /// The UTF-8 bytes of token `id` (a valid id), valid while this vocabulary is alive.
+    func utf8(_ id: Int) -> UnsafeRawBufferPointer { tokenIDs.texts.utf8(at: id) }
+
+    func valid(_ id: Int?) -> Int? { id.flatMap { $0 >= 0 && $0 < count ? $0 : nil } }
 
     /// Phi-3 models drop the whitespace after their special tokens (llama.cpp keys this on the model name):
     /// every control/user-defined token and `</s>` strip right, except `<unk>`, `<s>` and `<|endoftext|>`.

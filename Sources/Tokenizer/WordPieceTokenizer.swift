@@ -4,7 +4,7 @@ import Foundation
 /// added special tokens matched in the raw text, `BertNormalizer`, `BertPreTokenizer`, WordPiece, and
 /// `[CLS] … [SEP]` around the result.
 public final class WordPieceTokenizer: TextTokenizer, Sendable {
-    let model: WordPieceModel
+    let model: WordPieceModel<TokenTable>
     let normalizer: BertNormalizer
     let specials: SpecialTokenMatcher
     let idToToken: [String]

@@ -47,6 +47,8 @@ final class MutationTests: XCTestCase {
                 for t in f.tensors { precondition(t.offset >= 0 && t.offset + t.byteCount <= bytes.count) }
             } else {
                 let f = try GGUFFile(path: path)
+                // Array views must lie inside the mapping too: read every element's bytes.
+                for (_, v) in f.metadata.entries { touch(v) }
                 for t in f.tensors {
                     precondition(t.offset >= f.dataOffset && t.offset + t.byteCount <= bytes.count)
                     _ = f.data(of: t).reduce(0, &+)
@@ -58,6 +60,18 @@ final class MutationTests: XCTestCase {
         } catch {
             XCTFail("unexpected error type \(type(of: error)): \(error)")
             return false
+        }
+    }
+
+    static func touch(_ v: GGUFValue) {
+        guard let a = v.array else { return }
+        if a.isStringTable {
+            for i in 0..<a.count { _ = a.utf8(at: i).reduce(0, &+) }
+        } else if let p = a.packedBytes {
+            precondition(p.count == a.count * a.elementType.packedSize)
+            _ = p.reduce(0, &+)
+        } else {
+            a.forEach(touch)
         }
     }
 

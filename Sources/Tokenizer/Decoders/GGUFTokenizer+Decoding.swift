@@ -1,12 +1,12 @@
 /// Token → bytes and detokenization, as llama.cpp's `token_to_piece` and `detokenize`.
 extension GGUFTokenizer {
     public func pieceBytes(_ id: Int, renderSpecial: Bool) -> [UInt8] {
-        guard id >= 0, id < vocab.tokens.count else { return [] }
+        guard id >= 0, id < vocab.count else { return [] }
         let a = vocab.attributes[id]
         let special = !a.isDisjoint(with: [.control, .unknown])
         if special && !renderSpecial { return [] }
-        let text = vocab.tokens[id]
-        if special || a.contains(.userDefined) { return Array(text.utf8) }
+        if special || a.contains(.userDefined) { return Array(vocab.utf8(id)) }
+        let text = vocab.text(id)
         switch model {
         case .bpe(_, let pre):
             if a.contains(.normal) { return pre.byteLevel ? ByteLevel.decode(text) : Self.unescapeWhitespace(text) }

@@ -1,3 +1,5 @@
+import Checkpoint
+
 /// Merge-ranked byte-level BPE (GPT-2, Llama 3, Qwen 2, SmolLM): a word starts as one symbol per byte and
 /// the adjacent pair with the lowest merge rank is merged until no ranked pair is left (ties: leftmost).
 /// Symbols are interned strings: vocabulary ids below `vocabularySize`, other merge strings above.
@@ -7,7 +9,7 @@ struct BPEModel: Sendable {
     /// Interned id of each byte's one-character byte-level string (-1: not interned).
     private let byteSymbol: [Int32]
     /// Text → token id (the vocabulary; the last of duplicate strings wins).
-    private let tokenIDs: TokenTable
+    private let tokenIDs: TokenIndex
     private let vocabularySize: Int
     private let ignoreMerges: Bool
     /// False for SentencePiece-style BPE (Gemma 4): symbols start as UTF-8 characters, bytes fall back to `<0xNN>`.
@@ -18,16 +20,16 @@ struct BPEModel: Sendable {
     struct Merge: Sendable { let rank: Int32; let result: Int32 }
 
     /// - Parameters:
-    ///   - tokens: the vocabulary in byte-level text.
+    ///   - tokenIDs: the vocabulary (byte-level text).
     ///   - merges: `"left right"` strings, in rank order.
     ///   - ignoreMerges: look whole words up first (Llama 3).
-    init(tokens: [String], tokenIDs: TokenTable, merges mergeLines: [String], ignoreMerges: Bool, byteLevel: Bool = true) {
+    init(tokenIDs: TokenIndex, merges mergeLines: GGUFArray, ignoreMerges: Bool, byteLevel: Bool = true) {
         self.tokenIDs = tokenIDs
-        self.vocabularySize = tokens.count
+        self.vocabularySize = tokenIDs.texts.count
         self.ignoreMerges = ignoreMerges
         self.byteLevel = byteLevel
         var extra: [TokenKey: Int32] = [:]
-        var nextExtra = Int32(tokens.count)
+        var nextExtra = Int32(tokenIDs.texts.count)
         func intern(_ s: Substring) -> Int32 {
             let str = String(s)
             if let id = tokenIDs[str] { return Int32(id) }
@@ -38,7 +40,8 @@ struct BPEModel: Sendable {
         }
         var table: [UInt64: Merge] = [:]
         table.reserveCapacity(mergeLines.count)
-        for (rank, line) in mergeLines.enumerated() {
+        for rank in 0..<mergeLines.count {
+            let line = mergeLines.string(at: rank)
             // Split at the first space after the first character (a merge side may itself start with a space).
             guard !line.unicodeScalars.isEmpty else { continue }
             let afterFirst = line.unicodeScalars.index(after: line.unicodeScalars.startIndex)
@@ -113,7 +116,7 @@ struct BPEModel: Sendable {
             while i < word.count {
                 let len = min(utf8SequenceLength(word[i]), word.count - i)
                 let ch = String(decoding: word[i..<i + len], as: UTF8.self)
-                s.ids.append(tokenIDs[ch].map(Int32.init) ?? extraIDs[TokenKey(ch)] ?? -1)
+                s.ids.append(tokenIDs.id(decoding: word[i..<i + len]).map(Int32.init) ?? extraIDs[TokenKey(ch)] ?? -1)
                 s.start.append(i)
                 s.length.append(len)
                 i += len

@@ -1,14 +1,16 @@
+import Checkpoint
+
 /// SentencePiece-style BPE as llama.cpp runs it for `tokenizer.ggml.model = llama` (Llama 2, Gemma 3):
 /// start from one symbol per UTF-8 character, repeatedly merge the adjacent pair whose concatenation is a
 /// token with the highest score (ties: leftmost), then emit each symbol's token, or its bytes as `<0xNN>`
 /// tokens when the symbol is not in the vocabulary (byte fallback).
 struct SentencePieceModel: Sendable {
-    private let tokenIDs: TokenTable
-    private let scores: [Float]
+    private let tokenIDs: TokenIndex
+    private let scores: TokenScores
     /// Token id of each byte: `<0xNN>`, else the one-byte string.
     private let byteTokens: [Int?]
 
-    init(tokenIDs: TokenTable, scores: [Float]) {
+    init(tokenIDs: TokenIndex, scores: TokenScores) {
         self.tokenIDs = tokenIDs
         self.scores = scores
         self.byteTokens = (0..<256).map { b in
@@ -45,7 +47,7 @@ struct SentencePieceModel: Sendable {
         func push(_ l: Int, _ r: Int) {
             guard l >= 0, r >= 0 else { return }
             let s = start[l], e = start[r] + length[r]
-            guard let id = tokenIDs[String(decoding: text[s..<e], as: UTF8.self)], id < scores.count else { return }
+            guard let id = tokenIDs.id(decoding: text[s..<e]), id < scores.count else { return }
             heap.push(Bigram(score: scores[id], left: Int32(l), right: Int32(r), size: Int32(e - s)))
         }
         for k in 1..<max(count, 1) { push(k - 1, k) }
@@ -63,7 +65,7 @@ struct SentencePieceModel: Sendable {
         while k >= 0 && k < count {
             if length[k] > 0 {
                 let piece = text[start[k]..<start[k] + length[k]]
-                if let id = tokenIDs[String(decoding: piece, as: UTF8.self)], isExact(piece, id) {
+                if let id = tokenIDs.id(exactly: piece) {
                     out.append(id)
                 } else {
                     for b in piece { if let t = byteTokens[Int(b)] { out.append(t) } }
@@ -73,14 +75,6 @@ struct SentencePieceModel: Sendable {
         }
     }
 
-    /// The dictionary lookup decodes invalid UTF-8 with U+FFFD; only an exact byte match is that token.
-    @inline(__always)
-    private func isExact(_ piece: ArraySlice<UInt8>, _ id: Int) -> Bool {
-        for b in piece where b >= 0x80 {
-            return String(decoding: piece, as: UTF8.self).utf8.elementsEqual(piece)
-        }
-        return true
-    }
 }
 
 extension String {

@@ -1,7 +1,7 @@
 /// WordPiece (BERT): each word becomes the longest vocabulary prefix, then the longest continuation pieces;
 /// a word with any part missing becomes one unknown token.
-struct WordPieceModel: Sendable {
-    let tokenIDs: TokenTable
+struct WordPieceModel<Lookup: TokenLookup>: Sendable {
+    let tokenIDs: Lookup
     let unknownID: Int
     /// How continuation pieces are spelled in the vocabulary.
     let style: Style
