@@ -11,6 +11,7 @@ import Kernels
 /// The output head is `output.weight`, or the embedding table when that is absent (tied).
 public final class LlamaModel: LanguageModel, @unchecked Sendable {
     public let config: ModelConfig
+    public let cachePrecision: KVCache.Precision
 
     struct Layer {
         let attnNorm: [Float]          // d
@@ -35,6 +36,7 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
     public init(gguf: GGUFFile, options: LoadOptions) throws {
         let c = try ModelConfig(gguf: gguf)
         config = c
+        cachePrecision = KVCache.Precision(mode: options.mode)
         file = gguf
         parallel = Parallel(threads: options.threads)
         profiler = options.profiler
