@@ -16,6 +16,7 @@ import Kernels
 /// file's rope scaling; the output head is tied; `final_logit_softcapping` applies when present.
 public final class Gemma3Model: LanguageModel, @unchecked Sendable {
     public let config: ModelConfig
+    /// F16 caches in fast mode, F32 in reference mode (`KVCache.Precision(mode:)`).
     public let cachePrecision: KVCache.Precision
 
     struct Layer {

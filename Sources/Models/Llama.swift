@@ -11,6 +11,7 @@ import Kernels
 /// The output head is `output.weight`, or the embedding table when that is absent (tied).
 public final class LlamaModel: LanguageModel, @unchecked Sendable {
     public let config: ModelConfig
+    /// F16 caches in fast mode, F32 in reference mode (`KVCache.Precision(mode:)`).
     public let cachePrecision: KVCache.Precision
 
     struct Layer {
