@@ -46,7 +46,8 @@ public enum KVRows {
 /// Work is split in tiles of up to four query rows that share a KV head (the group's heads of one token,
 /// then the next token's), so each key and value row is loaded once per tile; tiles go to threads
 /// round-robin, which balances the causal triangle. SIMD paths stream keys in blocks with an online
-/// softmax (flash-attention style); the scalar path runs `referenceRow` per row.
+/// softmax (flash-attention style); the scalar path runs `referenceRow` per row. Keys and values are F32 or
+/// F16 (`KVRows`); F16 elements are widened exactly as they are read (VCVTPH2PS, or `halfBitsToFloat`).
 public enum Attention {
     /// Attention for `tokens` query rows at positions `start ..< start + tokens` against cache positions
     /// 0 … p (each row's own position p included); this thread's share of `threads`.

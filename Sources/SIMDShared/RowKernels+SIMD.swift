@@ -1,9 +1,10 @@
 // Shared by KernelsAVX2 and KernelsAVX512: the row kernels of the forward pass that are not weight products —
-// RMSNorm, softmax, gated activations, residual adds, RoPE, and causal attention (flash-attention style).
+// RMSNorm, softmax, gated activations, residual adds, RoPE, causal attention (flash-attention style, over F32
+// or F16 keys and values) and the F32 → F16 conversion of KV cache rows.
 // The scalar references and the work split live in Kernels (Elementwise.swift, Rope.swift, Attention.swift);
 // tests compare every path with them.
 //
-// Everything here is 8 lanes of AVX2 + FMA (also in the AVX-512 module) and in this one file on purpose:
+// Everything here is 8 lanes of AVX2 + FMA + F16C (also in the AVX-512 module) and in this one file on purpose:
 // debug builds compile each file on its own, and helpers in another file would not be inlined (calls per
 // vector made these kernels slower than scalar code under `swift test`).
 import _Builtin_intrinsics.intel
