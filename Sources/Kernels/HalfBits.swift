@@ -17,3 +17,30 @@ public func halfBitsToFloat(_ h: UInt16) -> Float {
     // Normal: rebias the exponent by 127 − 15 = 112.
     return Float(bitPattern: sign | ((UInt32(h & 0x7FFF) << 13) &+ 0x3800_0000))
 }
+
+/// Float → IEEE half bits, rounded to nearest even, by bit manipulation: the bits VCVTPS2PH (rounding
+/// mode 0) gives for every input, so the SIMD conversion (`Elementwise.toHalf`) can be tested against it.
+/// |x| ≥ 65520 → ±inf; NaN stays NaN, made quiet, with its sign and the top 9 payload bits; values below
+/// 2⁻¹⁴ become subnormals (multiples of 2⁻²⁴), and at most 2⁻²⁵ become ±0.
+@inline(__always)
+public func floatToHalfBits(_ x: Float) -> UInt16 {
+    let u = x.bitPattern
+    let sign = UInt16(truncatingIfNeeded: u >> 16) & 0x8000
+    let a = u & 0x7FFF_FFFF
+    if a >= 0x7F80_0000 {  // inf, NaN
+        return a == 0x7F80_0000 ? sign | 0x7C00 : sign | 0x7E00 | UInt16(truncatingIfNeeded: (a >> 13) & 0x3FF)
+    }
+    if a >= 0x3880_0000 {  // normal half range (or overflow): rebias 127 → 15, round 23 → 10 mantissa bits
+        let r = a &- 0x3800_0000
+        let h = (r &+ 0x0FFF &+ ((r >> 13) & 1)) >> 13
+        return h >= 0x7C00 ? sign | 0x7C00 : sign | UInt16(h)
+    }
+    if a < 0x3300_0000 { return sign }  // below 2⁻²⁵: rounds to zero
+    // Subnormal: the value in units of 2⁻²⁴ is m·2^(e−126) for the 24-bit significand m.
+    let e = a >> 23, m = (a & 0x7F_FFFF) | 0x80_0000
+    let shift = 126 - e  // 14 … 24
+    var q = m >> shift
+    let rem = m & ((1 << shift) - 1), half = UInt32(1) << (shift - 1)
+    if rem > half || (rem == half && q & 1 == 1) { q += 1 }
+    return sign | UInt16(q)  // q = 0x400 is the smallest normal, correctly encoded
+}

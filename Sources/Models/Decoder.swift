@@ -142,7 +142,7 @@ enum Decoder {
         if let kn = w.kNorm { rmsNormRows(ws.k, kn, ws.k, rows: t * c.kvHeadCount, n: hd, eps: c.rmsEpsilon) }
         prof?.lap(.norm)
         // Per segment: RoPE at the sequence's own positions, then the append to its cache.
-        let stores = batch.segments.map { (keys: $0.cache.keys(l), values: $0.cache.values(l)) }
+        let stores = batch.segments.map { $0.cache.rows(l) }
         for seg in batch.segments {
             for i in seg.row..<(seg.row + seg.count) {
                 kind.rope.apply(queries: ws.q + i * c.headCount * hd, heads: c.headCount, keys: ws.k + i * c.keyWidth,
@@ -150,9 +150,9 @@ enum Decoder {
             }
         }
         prof?.lap(.rope)
-        for (seg, store) in zip(batch.segments, stores) {
-            (store.keys + seg.start * c.keyWidth).update(from: ws.k + seg.row * c.keyWidth, count: seg.count * c.keyWidth)
-            (store.values + seg.start * c.valueWidth).update(from: ws.v + seg.row * c.valueWidth, count: seg.count * c.valueWidth)
+        for seg in batch.segments {
+            seg.cache.write(layer: l, position: seg.start, rows: seg.count, keys: ws.k + seg.row * c.keyWidth,
+                            values: ws.v + seg.row * c.valueWidth)
         }
         prof?.lap(.cache)
 
@@ -162,7 +162,7 @@ enum Decoder {
         // Each segment's queries against its own sequence's keys (a one-token segment is a decode step).
         func attend(thread: Int, threads: Int) {
             for (seg, store) in zip(segments, stores) {
-                Attention.causal(queries: q + seg.row * c.headCount * hd, keys: store.keys, values: store.values,
+                Attention.causal(queries: q + seg.row * c.headCount * hd, kv: store,
                                  output: att + seg.row * c.headCount * vd, tokens: seg.count, start: seg.start,
                                  geometry: geometry, thread: thread, threads: threads)
             }

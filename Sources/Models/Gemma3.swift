@@ -16,6 +16,8 @@ import Kernels
 /// file's rope scaling; the output head is tied; `final_logit_softcapping` applies when present.
 public final class Gemma3Model: LanguageModel, @unchecked Sendable {
     public let config: ModelConfig
+    /// F16 caches in fast mode, F32 in reference mode (`KVCache.Precision(mode:)`).
+    public let cachePrecision: KVCache.Precision
 
     struct Layer {
         let attnNorm: [Float]          // d
@@ -56,6 +58,7 @@ public final class Gemma3Model: LanguageModel, @unchecked Sendable {
     public init(gguf: GGUFFile, options: LoadOptions) throws {
         let c = try ModelConfig(gguf: gguf)
         config = c
+        cachePrecision = KVCache.Precision(mode: options.mode)
         file = gguf
         parallel = Parallel(threads: options.threads)
         profiler = options.profiler

@@ -81,6 +81,9 @@ public protocol LanguageModel: AnyObject, Sendable {
     /// An empty cache for up to `maxTokens` positions (clamped to the model's context length).
     func makeCache(maxTokens: Int) -> KVCache
 
+    /// How this model's caches store keys and values: `KVCache.Precision(mode:)` of the mode it was loaded in.
+    var cachePrecision: KVCache.Precision { get }
+
     /// Appends each sequence's tokens to its own cache in one pass: every weight matrix is applied once to
     /// the rows of all sequences together, attention runs per sequence against its own cache. Returns one
     /// `Logits` per sequence, in order. The single-sequence `forward` is the one-element batch.
@@ -91,10 +94,11 @@ public protocol LanguageModel: AnyObject, Sendable {
 }
 
 extension LanguageModel {
-    /// A cache sized from the config: one K and V row per layer and position, at most the training context.
+    /// A cache sized from the config: one K and V row per layer and position, at most the training context,
+    /// in `cachePrecision`.
     public func makeCache(maxTokens: Int) -> KVCache {
         KVCache(layers: config.layerCount, capacity: min(maxTokens, config.contextLength),
-                keyWidth: config.keyWidth, valueWidth: config.valueWidth)
+                keyWidth: config.keyWidth, valueWidth: config.valueWidth, precision: cachePrecision)
     }
 
     /// Appends `tokens` to the sequence in `cache` (one batch; the cache grows by `tokens.count`)

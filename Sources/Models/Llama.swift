@@ -11,6 +11,8 @@ import Kernels
 /// The output head is `output.weight`, or the embedding table when that is absent (tied).
 public final class LlamaModel: LanguageModel, @unchecked Sendable {
     public let config: ModelConfig
+    /// F16 caches in fast mode, F32 in reference mode (`KVCache.Precision(mode:)`).
+    public let cachePrecision: KVCache.Precision
 
     struct Layer {
         let attnNorm: [Float]          // d
@@ -35,6 +37,7 @@ public final class LlamaModel: LanguageModel, @unchecked Sendable {
     public init(gguf: GGUFFile, options: LoadOptions) throws {
         let c = try ModelConfig(gguf: gguf)
         config = c
+        cachePrecision = KVCache.Precision(mode: options.mode)
         file = gguf
         parallel = Parallel(threads: options.threads)
         profiler = options.profiler

@@ -1,9 +1,10 @@
 // Shared by KernelsAVX2 and KernelsAVX512: the row kernels of the forward pass that are not weight products —
-// RMSNorm, softmax, gated activations, residual adds, RoPE, and causal attention (flash-attention style).
+// RMSNorm, softmax, gated activations, residual adds, RoPE, causal attention (flash-attention style, over F32
+// or F16 keys and values) and the F32 → F16 conversion of KV cache rows.
 // The scalar references and the work split live in Kernels (Elementwise.swift, Rope.swift, Attention.swift);
 // tests compare every path with them.
 //
-// Everything here is 8 lanes of AVX2 + FMA (also in the AVX-512 module) and in this one file on purpose:
+// Everything here is 8 lanes of AVX2 + FMA + F16C (also in the AVX-512 module) and in this one file on purpose:
 // debug builds compile each file on its own, and helpers in another file would not be inlined (calls per
 // vector made these kernels slower than scalar code under `swift test`).
 import _Builtin_intrinsics.intel
@@ -218,6 +219,49 @@ extension Here {
     }
 }
 
+// MARK: - F16 rows
+
+/// Eight halves (IEEE binary16 bit patterns) as floats: VCVTPH2PS, exact.
+@inline(__always) fileprivate func hfLoad(_ p: UnsafePointer<UInt16>) -> VF {
+    _mm256_cvtph_ps(UnsafeRawPointer(p).loadUnaligned(as: __m128i.self))
+}
+/// The first k halves from p as floats, zero elsewhere (nothing read past p + k; tails only).
+@inline(__always) fileprivate func hfLoadFirst(_ p: UnsafePointer<UInt16>, _ k: Int) -> VF {
+    var h = SIMD8<UInt16>()
+    for i in 0..<Swift.min(k, 8) { h[i] = p[i] }
+    return _mm256_cvtph_ps(unsafeBitCast(h, to: __m128i.self))
+}
+
+/// An element type attention reads keys and values from: F32, or F16 bit patterns widened while loading.
+/// The kernels below are generic over it and specialized for both (same file), so the load is inlined.
+fileprivate protocol KVElement {
+    static func vload(_ p: UnsafePointer<Self>) -> VF
+    static func vloadFirst(_ p: UnsafePointer<Self>, _ k: Int) -> VF
+}
+extension Float: KVElement {
+    @inline(__always) fileprivate static func vload(_ p: UnsafePointer<Float>) -> VF { vfLoad(p) }
+    @inline(__always) fileprivate static func vloadFirst(_ p: UnsafePointer<Float>, _ k: Int) -> VF { vfLoadFirst(p, k) }
+}
+extension UInt16: KVElement {
+    @inline(__always) fileprivate static func vload(_ p: UnsafePointer<UInt16>) -> VF { hfLoad(p) }
+    @inline(__always) fileprivate static func vloadFirst(_ p: UnsafePointer<UInt16>, _ k: Int) -> VF { hfLoadFirst(p, k) }
+}
+
+extension Here {
+    /// F32 → F16 bit patterns, round to nearest even (VCVTPS2PH through LLVM's vector truncation; NaN kept
+    /// quiet with its sign and top payload bits, overflow to ±inf, subnormals kept): the same bits as
+    /// `floatToHalfBits` in Kernels.
+    @inline(never) public static func toHalf(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<UInt16>, _ n: Int) {
+        var i = 0
+        while i + vfLanes <= n {
+            let h = SIMD8<Float16>(vfLoad(x + i))
+            UnsafeMutableRawPointer(y + i).storeBytes(of: h, as: SIMD8<Float16>.self)
+            i += vfLanes
+        }
+        while i < n { y[i] = Float16(x[i]).bitPattern; i += 1 }
+    }
+}
+
 // MARK: - Attention
 
 /// Keys per block of the online softmax: the block's scores (4 × 64 floats) stay in L1 beside the
@@ -226,24 +270,25 @@ extension Here {
 
 /// Four dot products Σ a_r[i]·b_r[i] over n values (the tile's rows against one key, or one row against
 /// four keys); four independent FMA chains, reduced together.
-@inline(__always) fileprivate func dots4(_ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>, _ a2: UnsafePointer<Float>,
-                             _ a3: UnsafePointer<Float>, _ b0: UnsafePointer<Float>, _ b1: UnsafePointer<Float>,
-                             _ b2: UnsafePointer<Float>, _ b3: UnsafePointer<Float>, _ n: Int) -> SIMD4<Float> {
+@inline(__always) fileprivate func dots4<E: KVElement>(
+    _ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>, _ a2: UnsafePointer<Float>, _ a3: UnsafePointer<Float>,
+    _ b0: UnsafePointer<E>, _ b1: UnsafePointer<E>, _ b2: UnsafePointer<E>, _ b3: UnsafePointer<E>, _ n: Int
+) -> SIMD4<Float> {
     var s0 = vfZero(), s1 = s0, s2 = s0, s3 = s0
     var i = 0
     while i + vfLanes <= n {
-        s0 = vfFMA(vfLoad(a0 + i), vfLoad(b0 + i), s0)
-        s1 = vfFMA(vfLoad(a1 + i), vfLoad(b1 + i), s1)
-        s2 = vfFMA(vfLoad(a2 + i), vfLoad(b2 + i), s2)
-        s3 = vfFMA(vfLoad(a3 + i), vfLoad(b3 + i), s3)
+        s0 = vfFMA(vfLoad(a0 + i), E.vload(b0 + i), s0)
+        s1 = vfFMA(vfLoad(a1 + i), E.vload(b1 + i), s1)
+        s2 = vfFMA(vfLoad(a2 + i), E.vload(b2 + i), s2)
+        s3 = vfFMA(vfLoad(a3 + i), E.vload(b3 + i), s3)
         i += vfLanes
     }
     if i < n {
         let k = n - i
-        s0 = vfFMA(vfLoadFirst(a0 + i, k), vfLoadFirst(b0 + i, k), s0)
-        s1 = vfFMA(vfLoadFirst(a1 + i, k), vfLoadFirst(b1 + i, k), s1)
-        s2 = vfFMA(vfLoadFirst(a2 + i, k), vfLoadFirst(b2 + i, k), s2)
-        s3 = vfFMA(vfLoadFirst(a3 + i, k), vfLoadFirst(b3 + i, k), s3)
+        s0 = vfFMA(vfLoadFirst(a0 + i, k), E.vloadFirst(b0 + i, k), s0)
+        s1 = vfFMA(vfLoadFirst(a1 + i, k), E.vloadFirst(b1 + i, k), s1)
+        s2 = vfFMA(vfLoadFirst(a2 + i, k), E.vloadFirst(b2 + i, k), s2)
+        s3 = vfFMA(vfLoadFirst(a3 + i, k), E.vloadFirst(b3 + i, k), s3)
     }
     return vfSum4(s0, s1, s2, s3)
 }
@@ -266,6 +311,28 @@ extension Here {
         _ rows: Int, _ rowIndex: UnsafePointer<Int>, _ positions: UnsafePointer<Int>,
         _ q: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
         _ keys: UnsafePointer<Float>, _ keyStride: Int, _ values: UnsafePointer<Float>, _ valueStride: Int,
+        _ headDim: Int, _ valueDim: Int, _ window: Int, _ scale: Float, _ scratch: UnsafeMutablePointer<Float>
+    ) {
+        attend(rows, rowIndex, positions, q, out, keys, keyStride, values, valueStride, headDim, valueDim, window,
+               scale, scratch)
+    }
+
+    /// `attendRows` over F16 keys and values (bit patterns; strides in halves), widened by VCVTPH2PS as
+    /// they stream: the same arithmetic on the converted values.
+    @inline(never) public static func attendRowsF16(
+        _ rows: Int, _ rowIndex: UnsafePointer<Int>, _ positions: UnsafePointer<Int>,
+        _ q: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
+        _ keys: UnsafePointer<UInt16>, _ keyStride: Int, _ values: UnsafePointer<UInt16>, _ valueStride: Int,
+        _ headDim: Int, _ valueDim: Int, _ window: Int, _ scale: Float, _ scratch: UnsafeMutablePointer<Float>
+    ) {
+        attend(rows, rowIndex, positions, q, out, keys, keyStride, values, valueStride, headDim, valueDim, window,
+               scale, scratch)
+    }
+
+    @inline(__always) fileprivate static func attend<E: KVElement>(
+        _ rows: Int, _ rowIndex: UnsafePointer<Int>, _ positions: UnsafePointer<Int>,
+        _ q: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
+        _ keys: UnsafePointer<E>, _ keyStride: Int, _ values: UnsafePointer<E>, _ valueStride: Int,
         _ headDim: Int, _ valueDim: Int, _ window: Int, _ scale: Float, _ scratch: UnsafeMutablePointer<Float>
     ) {
         let bs = attentionBlock
@@ -323,10 +390,11 @@ extension Here {
 
     /// Scores of `nb` keys from `k0` (rows past `rows` repeat the last query): `scores[r·block + j] =
     /// scale · q_r·k_j`. One row: four keys per step; more: the four rows against each key.
-    @inline(never) static func scoreBlock(_ rows: Int, _ q0: UnsafePointer<Float>, _ q1: UnsafePointer<Float>,
-                                          _ q2: UnsafePointer<Float>, _ q3: UnsafePointer<Float>,
-                                          _ k0: UnsafePointer<Float>, _ keyStride: Int, _ nb: Int, _ headDim: Int,
-                                          _ scale: Float, _ scores: UnsafeMutablePointer<Float>) {
+    @inline(never) fileprivate static func scoreBlock<E: KVElement>(
+        _ rows: Int, _ q0: UnsafePointer<Float>, _ q1: UnsafePointer<Float>, _ q2: UnsafePointer<Float>,
+        _ q3: UnsafePointer<Float>, _ k0: UnsafePointer<E>, _ keyStride: Int, _ nb: Int, _ headDim: Int,
+        _ scale: Float, _ scores: UnsafeMutablePointer<Float>
+    ) {
         let bs = attentionBlock
         if rows == 1 {
             var j = 0
@@ -352,8 +420,9 @@ extension Here {
 
     /// Four rows: o_r += Σ_j p_rj · v_j for r < 4 (`p` rows `attentionBlock` apart, `o` rows n apart); each
     /// value vector is loaded once for the four rows.
-    @inline(never) static func accumulate4(_ o: UnsafeMutablePointer<Float>, _ p: UnsafePointer<Float>,
-                                           _ v0: UnsafePointer<Float>, _ stride: Int, _ nb: Int, _ n: Int) {
+    @inline(never) fileprivate static func accumulate4<E: KVElement>(
+        _ o: UnsafeMutablePointer<Float>, _ p: UnsafePointer<Float>, _ v0: UnsafePointer<E>, _ stride: Int, _ nb: Int, _ n: Int
+    ) {
         let bs = attentionBlock
         var i = 0
         while i < n {
@@ -363,7 +432,8 @@ extension Here {
             @inline(__always) func store(_ q: UnsafeMutablePointer<Float>, _ v: VF) { if full { vfStore(q, v) } else { vfStoreFirst(q, v, k) } }
             var o0 = load(o + i), o1 = load(o + n + i), o2 = load(o + 2 * n + i), o3 = load(o + 3 * n + i)
             for j in 0..<nb {
-                let v = load(v0 + j * stride + i)
+                let vp = v0 + j * stride + i
+                let v = full ? E.vload(vp) : E.vloadFirst(vp, k)
                 o0 = vfFMA(vfSplat(p[j]), v, o0)
                 o1 = vfFMA(vfSplat(p[bs + j]), v, o1)
                 o2 = vfFMA(vfSplat(p[2 * bs + j]), v, o2)
@@ -375,8 +445,9 @@ extension Here {
     }
 
     /// One row: o += Σ_j p_j · v_j, four value vectors at a time (independent FMA chains).
-    @inline(never) static func accumulate1(_ o: UnsafeMutablePointer<Float>, _ p: UnsafePointer<Float>,
-                                           _ v0: UnsafePointer<Float>, _ stride: Int, _ nb: Int, _ n: Int) {
+    @inline(never) fileprivate static func accumulate1<E: KVElement>(
+        _ o: UnsafeMutablePointer<Float>, _ p: UnsafePointer<Float>, _ v0: UnsafePointer<E>, _ stride: Int, _ nb: Int, _ n: Int
+    ) {
         let w = 4 * vfLanes
         var i = 0
         while i + w <= n {
@@ -384,10 +455,10 @@ extension Here {
             var a2 = vfLoad(o + i + 2 * vfLanes), a3 = vfLoad(o + i + 3 * vfLanes)
             for j in 0..<nb {
                 let v = v0 + j * stride + i, pj = vfSplat(p[j])
-                a0 = vfFMA(pj, vfLoad(v), a0)
-                a1 = vfFMA(pj, vfLoad(v + vfLanes), a1)
-                a2 = vfFMA(pj, vfLoad(v + 2 * vfLanes), a2)
-                a3 = vfFMA(pj, vfLoad(v + 3 * vfLanes), a3)
+                a0 = vfFMA(pj, E.vload(v), a0)
+                a1 = vfFMA(pj, E.vload(v + vfLanes), a1)
+                a2 = vfFMA(pj, E.vload(v + 2 * vfLanes), a2)
+                a3 = vfFMA(pj, E.vload(v + 3 * vfLanes), a3)
             }
             vfStore(o + i, a0); vfStore(o + i + vfLanes, a1)
             vfStore(o + i + 2 * vfLanes, a2); vfStore(o + i + 3 * vfLanes, a3)
@@ -396,7 +467,7 @@ extension Here {
         while i < n {
             let k = Swift.min(vfLanes, n - i)
             var a = vfLoadFirst(o + i, k)
-            for j in 0..<nb { a = vfFMA(vfSplat(p[j]), vfLoadFirst(v0 + j * stride + i, k), a) }
+            for j in 0..<nb { a = vfFMA(vfSplat(p[j]), E.vloadFirst(v0 + j * stride + i, k), a) }
             vfStoreFirst(o + i, a, k)
             i += k
         }

@@ -80,13 +80,17 @@ public struct ModelFootprint: Sendable, Equatable {
     /// Rows a prefill step works on at most (a chunk of prompt tokens), for the scratch estimate.
     static let prefillRows = 512
 
-    /// A decoder: `slots` KV caches of `min(context, trained context)` positions, F32 keys and values per layer
-    /// (`layers × positions × (keyWidth + valueWidth) × 4` bytes each, allocated when the model loads); scratch for
+    /// A decoder: `slots` KV caches of `min(context, trained context)` positions, keys and values per layer
+    /// in the cache precision of `mode` (`KVCache.byteCount`: `layers × positions × (keyWidth + valueWidth) × 2`
+    /// bytes each for `.fast`'s F16, `× 4` for `.reference`'s F32; allocated when the model loads); scratch for
     /// a prefill chunk's activations (`rows × (3d + 2·ff + kw + vw) × 4`), one attention score row per head over
     /// the context, and a logits row per slot plus one.
-    public static func decoder(_ c: ModelConfig, fileBytes: Int64, context: Int, slots: Int) -> ModelFootprint {
+    public static func decoder(_ c: ModelConfig, fileBytes: Int64, context: Int, slots: Int,
+                               mode: ComputeMode = .fast) -> ModelFootprint {
         let positions = Int64(min(context, c.contextLength))
-        let kv = Int64(max(1, slots)) * Int64(c.layerCount) * positions * Int64(c.keyWidth + c.valueWidth) * 4
+        let perSlot = KVCache.byteCount(layers: c.layerCount, capacity: Int(positions), keyWidth: c.keyWidth,
+                                        valueWidth: c.valueWidth, precision: KVCache.Precision(mode: mode))
+        let kv = Int64(max(1, slots)) * Int64(perSlot)
         let rows = Int64(prefillRows)
         let activations = rows * Int64(3 * c.embeddingLength + 2 * c.feedForwardLength + c.keyWidth + c.valueWidth) * 4
         let scores = Int64(c.headCount) * positions * 4 * rows

@@ -167,7 +167,7 @@ final class ModelSlot: @unchecked Sendable {
         let footprint: ModelFootprint
         if resolved.format == .gguf, let gguf = try? GGUFFile(path: resolved.path), gguf.architecture != "bert",
            let config = try? ModelConfig(gguf: gguf) {
-            footprint = .decoder(config, fileBytes: Int64(gguf.file.count), context: context, slots: parallel)
+            footprint = .decoder(config, fileBytes: Int64(gguf.file.count), context: context, slots: parallel, mode: .fast)
         } else {
             footprint = .embedder(fileBytes: Self.bytes(at: resolved.path))
         }

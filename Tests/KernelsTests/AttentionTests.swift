@@ -90,6 +90,48 @@ final class AttentionTests: XCTestCase {
         }
     }
 
+    /// F16 keys and values (the fast mode's cache): every path against the scalar F16 reference
+    /// (`referenceRow` widening each half), and both against the float64 oracle on the widened values. The
+    /// SIMD kernels widen exactly (VCVTPH2PS), so they differ from the reference only as the F32 kernels do.
+    func testF16CacheEveryPathMatchesScalarReference() {
+        var rng = SplitMix64(seed: 0xF16A)
+        for c in Self.cases {
+            let positions = c.start + c.tokens
+            let g = AttentionGeometry(heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim, valueDim: c.valueDim,
+                                      keyStride: c.kvHeads * c.headDim + 3, valueStride: c.kvHeads * c.valueDim + 1,
+                                      window: c.window, scale: 1 / Float(c.headDim).squareRoot())
+            let q = (0..<(c.tokens * c.heads * c.headDim)).map { _ in Float.random(in: -2...2, using: &rng) }
+            let keys = (0..<(positions * g.keyStride)).map { _ in floatToHalfBits(Float.random(in: -2...2, using: &rng)) }
+            let values = (0..<(positions * g.valueStride)).map { _ in floatToHalfBits(Float.random(in: -1...1, using: &rng)) }
+            let want = Self.oracle(q, keys.map(halfBitsToFloat), values.map(halfBitsToFloat), c: c, g: g)
+            var results: [KernelPath: [Float]] = [:]
+            for path in KernelPath.supported {
+                var out = [Float](repeating: .nan, count: want.count)
+                keys.withUnsafeBufferPointer { kb in
+                    values.withUnsafeBufferPointer { vb in
+                        out.withUnsafeMutableBufferPointer { ob in
+                            for thread in 0..<c.threads {
+                                Attention.causal(queries: q, kv: .f16(keys: kb.baseAddress!, values: vb.baseAddress!),
+                                                 output: ob.baseAddress!, tokens: c.tokens, start: c.start, geometry: g,
+                                                 thread: thread, threads: c.threads, path: path)
+                            }
+                        }
+                    }
+                }
+                XCTAssertFalse(out.contains { $0.isNaN }, "\(c.name) on \(path): rows left unwritten")
+                var worst = 0.0
+                for (a, b) in zip(out, want) { worst = max(worst, abs(Double(a) - b)) }
+                XCTAssertLessThanOrEqual(worst, Self.tolerance, "\(c.name) on \(path) vs float64")
+                results[path] = out
+            }
+            guard let reference = results[.scalar] else { continue }
+            for (path, out) in results where path != .scalar {
+                let worst = zip(out, reference).map { abs($0 - $1) }.max() ?? 0
+                XCTAssertLessThanOrEqual(worst, 1e-5, "\(c.name): \(path) vs scalar F16 reference")
+            }
+        }
+    }
+
     /// A query that matches one key far better than the rest attends (almost) only to it, on every path;
     /// and masked keys (past the window) carry no weight even when their scores would be the largest.
     func testWindowMasksKeysWithTheLargestScores() {

@@ -106,15 +106,24 @@ final class MemoryBudgetTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(t0), 1, "no wait can help")
     }
 
-    /// The decoder estimate against the caches the engine really allocates: one KV cache per slot, F32.
+    /// The decoder estimate against the caches the engine really allocates: one KV cache per slot, F16 in
+    /// fast mode (what the server loads), F32 in reference mode.
     func testDecoderFootprintMatchesTheAllocatedCaches() throws {
         let path = owlHome + "/models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf"
         guard FileManager.default.fileExists(atPath: path) else { throw XCTSkip("catalog models not installed; run `make models`") }
         let gguf = try GGUFFile(path: path)
         let config = try ModelConfig(gguf: gguf)
-        let f = ModelFootprint.decoder(config, fileBytes: Int64(gguf.file.count), context: 512, slots: 3)
-        let cache = KVCache(layers: config.layerCount, capacity: 512, keyWidth: config.keyWidth, valueWidth: config.valueWidth)
-        XCTAssertEqual(f.kvCache, 3 * Int64(cache.layers * cache.capacity * (cache.keyWidth + cache.valueWidth) * 4))
+        let f = ModelFootprint.decoder(config, fileBytes: Int64(gguf.file.count), context: 512, slots: 3, mode: .fast)
+        let fast = try ModelRegistry.standard.load(gguf: gguf, mode: .fast).makeCache(maxTokens: 512)
+        XCTAssertEqual(fast.precision, .f16)
+        XCTAssertEqual(f.kvCache, 3 * Int64(fast.byteCount))
+        // SmolLM2-135M: 30 layers × 512 positions × (192 + 192) × 2 bytes.
+        XCTAssertEqual(f.kvCache, 3 * 30 * 512 * 384 * 2)
+        let reference = KVCache(layers: config.layerCount, capacity: 512, keyWidth: config.keyWidth,
+                                valueWidth: config.valueWidth, precision: KVCache.Precision(mode: .reference))
+        XCTAssertEqual(ModelFootprint.decoder(config, fileBytes: 0, context: 512, slots: 3, mode: .reference).kvCache,
+                       3 * Int64(reference.byteCount))
+        XCTAssertEqual(reference.byteCount, 2 * fast.byteCount)
         XCTAssertEqual(f.weights, Int64(gguf.file.count))
         XCTAssertGreaterThan(f.scratch, 0)
         XCTAssertLessThan(f.scratch, f.weights, "scratch is small next to the weights")
