@@ -211,6 +211,13 @@ func panel(_ n: Int, _ w: UnsafeRawPointer, _ ws: Int, rows: Int, _ x: UnsafeRaw
     panelTokenRuns(tokens) { T, t in panelTokens(T, n, scratch, rows: rows, x + t * xs, xs, y + t * ys, ys, pair: pair) }
 }
 
+/// The 32 five-bit values of a Q5_0/Q5_1 block: nibbles at `qsAt`, bit j of the 32-bit field at `qhAt` as
+/// value j's fifth bit.
+@inline(__always) func fiveBits32(_ wb: UnsafeRawPointer, qhAt: Int, qsAt: Int) -> __m256i {
+    let hb = bitsToBytes(wb.loadUnaligned(fromByteOffset: qhAt, as: UInt32.self))
+    return _mm256_or_si256(nibbles32(wb + qsAt), _mm256_and_si256(hb, bytes(0x10)))
+}
+
 /// Block b of a Q4_K / Q5_K row: sub-block j = b mod 8 of super-block b / 8 (`qsAt`: offset of the 128
 /// nibble bytes; `fifthBit`: Q5_K's 32 qh bytes at 16).
 @inline(__always) func panelK4Block(_ row: UnsafeRawPointer, _ b: Int, weightBytes: Int, qsAt: Int, fifthBit: Bool) -> PanelBlock {
@@ -250,9 +257,8 @@ extension Here {
                                                 _ scratch: UnsafeMutableRawPointer) {
         panel(n, w, ws, rows: rows, x, xs, tokens: tokens, y, ys, scratch, pair: panelDot) { row, b in
             let wb = row + b * 22
-            let hb = bitsToBytes(wb.loadUnaligned(fromByteOffset: 2, as: UInt32.self))
             let d = half(wb, 0)
-            return (_mm256_or_si256(nibbles32(wb + 6), _mm256_and_si256(hb, bytes(0x10))), d, -16 * d)
+            return (fiveBits32(wb, qhAt: 2, qsAt: 6), d, -16 * d)
         }
     }
 
@@ -284,8 +290,7 @@ extension Here {
                                                 _ scratch: UnsafeMutableRawPointer) {
         panel(n, w, ws, rows: rows, x, xs, tokens: tokens, y, ys, scratch, pair: panelDot) { row, b in
             let wb = row + b * 24
-            let hb = bitsToBytes(wb.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
-            return (_mm256_or_si256(nibbles32(wb + 8), _mm256_and_si256(hb, bytes(0x10))), half(wb, 0), half(wb, 2))
+            return (fiveBits32(wb, qhAt: 4, qsAt: 8), half(wb, 0), half(wb, 2))
         }
     }
 
