@@ -11,7 +11,7 @@ public typealias PanelFunction = @Sendable (Int, UnsafeRawPointer, Int, Int, Uns
 /// A matrix-matrix kernel for one weight type and path: SIMD panels (rows decoded once for every token of
 /// the call, SIMDShared/PanelGEMM.swift) for Q4_0, Q5_0, Q8_0, Q4_1, Q5_1, Q4_K, Q5_K and Q6_K; else the
 /// one-row dot kernel per (row, token) (the scalar path, and types without a panel: Q2_K, Q3_K).
-public struct TileKernel: Sendable {
+public struct PrefillKernel: Sendable {
     /// The one-row kernel: weight type, its activation format, path.
     public let dot: DotKernel
     let panel: PanelFunction?
@@ -26,8 +26,8 @@ public struct TileKernel: Sendable {
         self.dot = dot
         switch dot.path {
         case .scalar: (panel, panelRows, panelScratch) = (nil, 1, { _ in 0 })
-        case .avx2: (panel, panelRows, panelScratch) = (TileKernel.avx2Panel(dot.weights), AVX2.panelRowCount, AVX2.panelScratch)
-        case .avx512: (panel, panelRows, panelScratch) = (TileKernel.avx512Panel(dot.weights), AVX512.panelRowCount, AVX512.panelScratch)
+        case .avx2: (panel, panelRows, panelScratch) = (PrefillKernel.avx2Panel(dot.weights), AVX2.panelRowCount, AVX2.panelScratch)
+        case .avx512: (panel, panelRows, panelScratch) = (PrefillKernel.avx512Panel(dot.weights), AVX512.panelRowCount, AVX512.panelScratch)
         }
         activations = panel == nil ? dot.activations : .q8_1f
     }
@@ -92,7 +92,7 @@ public enum QuantGEMM {
     ///   - weights: the matrix bytes (`rows` rows of `cols / blockSize` blocks).
     ///   - x: `tokens` activation rows in `kernel.activations` format, each `rowBytes(cols)` bytes.
     ///   - y: `tokens · rows` floats, token-major.
-    public static func multiply(_ kernel: TileKernel, weights: UnsafeRawPointer, rows: Int, cols: Int,
+    public static func multiply(_ kernel: PrefillKernel, weights: UnsafeRawPointer, rows: Int, cols: Int,
                                 x: UnsafeRawPointer, tokens: Int, y: UnsafeMutablePointer<Float>,
                                 thread: Int = 0, threads: Int = 1) {
         let wt = kernel.dot.weights

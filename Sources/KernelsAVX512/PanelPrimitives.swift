@@ -9,7 +9,7 @@ import _Builtin_intrinsics.intel
     _mm256_mask_dpbusd_epi32(acc, 0xFF, u, s)
 }
 
-/// Q8_0 weights as unsigned bytes: q + 128, whose offset 128·Σx (2⁷) the tile subtracts per token.
+/// Q8_0 weights as unsigned bytes: q + 128, whose offset the panel removes as m = −128·d (m·s_x per block).
 @inline(__always) func panelQ8Weights(_ q: __m256i) -> __m256i { _mm256_xor_si256(q, _mm256_set1_epi8(-128)) }
 /// log2 of the offset `panelQ8Weights` adds (0: the pair product handles signs itself).
 @inline(__always) func panelQ8Shift() -> Int32 { 7 }

@@ -111,7 +111,7 @@ enum Decoder {
     }
 
     /// `y = x·Wᵀ` for every row of the batch. Decode rows take the one-row kernels and prompt rows the
-    /// prefill tiles, in as few calls as the layout allows, so a sequence's numbers do not depend on what else
+    /// prefill panels, in as few calls as the layout allows, so a sequence's numbers do not depend on what else
     /// shares the batch, nor on how much of its prompt was already cached.
     static func project(_ w: Linear, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Batch,
                         parallel: Parallel) {
@@ -243,7 +243,7 @@ struct Segment {
     let row: Int
     /// Rows whose logits the caller wants: the last `outputRows` (0, 1 or `count`).
     let outputRows: Int
-    /// Prompt rows take the prefill tiles, decode rows the one-row kernels (`SequenceInput.isPrompt`).
+    /// Prompt rows take the prefill panels, decode rows the one-row kernels (`SequenceInput.isPrompt`).
     let isPrompt: Bool
 }
 

@@ -105,9 +105,9 @@ extension LanguageModel {
     /// and returns logits.
     /// - Parameters:
     ///   - wantAllLogits: logits for every input position (perplexity) instead of the last only.
+    ///   - isPrompt: which kernel family the rows take (`SequenceInput.isPrompt`); default: more than one token.
     /// - Throws: `ModelError.contextFull` (the cache is unchanged), `.invalidToken`, `.emptyInput`,
     ///   `.cacheMismatch`.
-    ///   - isPrompt: which kernel family the rows take (`SequenceInput.isPrompt`); default: more than one token.
     ///
     /// A long prompt whose last logits are wanted runs in chunks of `prefillChunk` tokens: the work
     /// buffers then hold one chunk, not the whole prompt, and since prompt rows never depend on the other

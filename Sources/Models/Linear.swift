@@ -71,8 +71,8 @@ public final class Linear: @unchecked Sendable {
 
     /// `y[t·rows + r] = Σₖ W[r, k] · x[t·cols + k]` for `tokens` rows of `x` (token-major in and out).
     ///
-    /// - Parameter tiled: whether quantized weights take the prefill tiles (rows × tokens micro-kernels) or
-    ///   the one-row kernels. Default: tiles for more than one token. Each row's result depends only on the
+    /// - Parameter tiled: whether quantized weights take the prefill panels (`QuantGEMM`: rows × every token) or
+    ///   the one-row kernels. Default: panels for more than one token. Each row's result depends only on the
     ///   kernel family, never on the other rows of the call, so a caller that picks the family per sequence
     ///   (`Decoder.project`) gets the same numbers for a sequence alone or batched with others.
     public func apply(_ x: UnsafePointer<Float>, tokens: Int, _ y: UnsafeMutablePointer<Float>, parallel: Parallel,
@@ -86,7 +86,7 @@ public final class Linear: @unchecked Sendable {
         case .simd(_, let weights, let kernel):
             // Each activation row is rounded once to the kernel's 8-bit format, then rows are split over threads.
             if tiled ?? (tokens > 1) {
-                applyTiled(TileKernel(kernel), weights: weights, x: x, tokens: tokens, y: y, parallel: parallel)
+                applyTiled(PrefillKernel(kernel), weights: weights, x: x, tokens: tokens, y: y, parallel: parallel)
                 return
             }
             let format = kernel.activations
@@ -108,10 +108,10 @@ public final class Linear: @unchecked Sendable {
 
 extension Linear {
     /// Prefill: the tokens' activation rows are quantized in parallel (each thread its share of tokens) to
-    /// the format `tile` takes, then `QuantGEMM` multiplies, each thread its share of rows.
-    func applyTiled(_ tile: TileKernel, weights: UnsafeRawPointer, x: UnsafePointer<Float>, tokens: Int,
+    /// the format `kernel` takes, then `QuantGEMM` multiplies, each thread its share of rows.
+    func applyTiled(_ kernel: PrefillKernel, weights: UnsafeRawPointer, x: UnsafePointer<Float>, tokens: Int,
                     y: UnsafeMutablePointer<Float>, parallel: Parallel) {
-        let format = tile.activations, rows = rows, cols = cols
+        let format = kernel.activations, rows = rows, cols = cols
         let xBytes = format.rowBytes(cols)
         let q = UnsafeMutableRawPointer.allocate(byteCount: max(1, xBytes * tokens), alignment: 64)
         defer { q.deallocate() }
@@ -122,7 +122,7 @@ extension Linear {
         }
         let qx = UnsafeRawPointer(q)
         parallel.run { thread, threads in
-            QuantGEMM.multiply(tile, weights: weights, rows: rows, cols: cols, x: qx, tokens: tokens, y: y,
+            QuantGEMM.multiply(kernel, weights: weights, rows: rows, cols: cols, x: qx, tokens: tokens, y: y,
                                thread: thread, threads: threads)
         }
     }

@@ -7,14 +7,15 @@
 // to every lane) one VPDPBUSD then adds four products to each of eight rows' sums, so after the eight
 // steps of a block lane r holds Σ u·x_q of row r: the row's block sum, with no horizontal reduction, and
 // the float work (scale, minimum, accumulate) is one vector operation for eight rows. The rows × tokens
-// tiles they replaced unpacked every weight block again for each four tokens and reduced eight lanes per output;
-// a panel is unpacked once for every token of the call (2-3× faster).
+// tiles that panels replaced unpacked every weight block again for each four tokens and reduced eight lanes
+// per output; a panel is unpacked once for every token of the call (2-3× faster, owl-kernel-bench --prefill).
 //
 // Every block value is w = d·u + m with u an unsigned byte: m = −o·d for the offset types (o = 8, 16, 128
 // or 0, see `panelQ8Weights`), m the stored minimum for Q4_1/Q5_1, −dmin·m_j for K-quant sub-block j.
 // Activations are Q8_1F (F32 d_x, s_x = d_x·Σ x_q, 32 × i8), so per block and token
 //   Σ w·x = d·d_x·Σ u·x_q + m·s_x,
-// the two parts combined before they enter the row's running sum (d·Σu·x_q and m·s_x nearly cancel; adding them to the running sum apart loses its low bits).
+// the two parts combined before they enter the row's running sum (d·Σu·x_q and m·s_x nearly cancel;
+// added to the running sum one after the other, they would round it at their own, larger magnitude).
 import _Builtin_intrinsics.intel
 
 /// The eight 6-bit scales and eight 6-bit minimums of a Q4_K/Q5_K super-block (12 bytes at `s`), one per

@@ -86,7 +86,7 @@ func check() -> Int32 {
         if a != b { failures += 1 }
         print("quantize \(format) \(path): \(a == b ? "ok" : "MISMATCH")")
     }
-    failures += checkTiles(path: path, &rng)
+    failures += checkPanels(path: path, &rng)
     print(failures == 0 ? "all kernels agree with the scalar reference" : "\(failures) kernel(s) disagree")
     return failures == 0 ? 0 : 1
 }
@@ -161,8 +161,8 @@ func bench() {
 if CommandLine.arguments.contains("--check") {
     exit(check())
 } else if CommandLine.arguments.contains("--prefill") {
-    benchTiles(pools: [1: ThreadPool(threads: 1), 2: ThreadPool(threads: 2)])
+    benchPanels(pools: [1: ThreadPool(threads: 1), 2: ThreadPool(threads: 2)])
 } else {
     bench()
-    benchTiles(pools: [1: ThreadPool(threads: 1), 2: ThreadPool(threads: 2)])
+    benchPanels(pools: [1: ThreadPool(threads: 1), 2: ThreadPool(threads: 2)])
 }

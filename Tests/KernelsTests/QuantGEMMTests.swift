@@ -25,7 +25,7 @@ final class QuantGEMMTests: XCTestCase {
         return zip(wd, x).reduce(0) { $0 + abs(Double($1.0) * Double($1.1)) }
     }
 
-    func multiply(_ kernel: TileKernel, _ w: [UInt8], rows: Int, cols: Int, _ xq: [UInt8], tokens: Int, threads: Int) -> [Float] {
+    func multiply(_ kernel: PrefillKernel, _ w: [UInt8], rows: Int, cols: Int, _ xq: [UInt8], tokens: Int, threads: Int) -> [Float] {
         var y = [Float](repeating: .nan, count: rows * tokens)
         w.withUnsafeBytes { wp in
             xq.withUnsafeBytes { xp in
@@ -86,7 +86,7 @@ final class QuantGEMMTests: XCTestCase {
             for (rows, cols, tokens) in Self.shapes where cols % type.blockSize == 0 {
                 let w = DotKernelTests.randomWeights(type, rows: rows, cols: cols, rng: &rng)
                 for path in KernelPath.supported {
-                    let kernel = TileKernel(try DotKernel(weights: type, path: path))
+                    let kernel = PrefillKernel(try DotKernel(weights: type, path: path))
                     if path != .scalar { XCTAssertTrue(kernel.isPanel, "\(type) on \(path) has no panel") }
                     let x = Self.activations(kernel.activations, cols: cols, tokens: tokens) { _ in Float.random(in: -3...3, using: &rng) }
                     let (expected, magnitude) = try Self.exact(type, w, rows: rows, cols: cols, x.values, tokens: tokens)
@@ -114,7 +114,7 @@ final class QuantGEMMTests: XCTestCase {
                     }
                 }
                 for path in KernelPath.supported {
-                    let kernel = TileKernel(try DotKernel(weights: type, path: path))
+                    let kernel = PrefillKernel(try DotKernel(weights: type, path: path))
                     let x = Self.activations(kernel.activations, cols: cols, tokens: tokens) { i in i % 3 == 0 ? 127 : -127 }
                     let (expected, magnitude) = try Self.exact(type, w, rows: rows, cols: cols, x.values, tokens: tokens)
                     let got = multiply(kernel, w, rows: rows, cols: cols, x.bytes, tokens: tokens, threads: 1)
@@ -131,7 +131,7 @@ final class QuantGEMMTests: XCTestCase {
     func testActivationFormats() throws {
         for path in KernelPath.supported {
             for type in Self.panelTypes + [.q2_K, .q3_K] {
-                let kernel = TileKernel(try DotKernel(weights: type, path: path))
+                let kernel = PrefillKernel(try DotKernel(weights: type, path: path))
                 XCTAssertEqual(kernel.isPanel, path != .scalar && Self.panelTypes.contains(type), "\(type) on \(path)")
                 XCTAssertEqual(kernel.activations, kernel.isPanel ? .q8_1f : ActivationFormat.forWeights(type), "\(type) on \(path)")
             }

@@ -1,4 +1,4 @@
-// The prefill tile kernels (QuantGEMM): checked against the scalar one-row reference under `--check`, and
+// The prefill panels (QuantGEMM): checked against exact math on the same quantized inputs under `--check`, and
 // timed as matrix × 512 tokens.
 import Checkpoint
 import Foundation
@@ -18,7 +18,7 @@ func quantizedActivations(_ format: ActivationFormat, cols: Int, tokens: Int, _ 
 }
 
 /// `QuantGEMM.multiply` on one thread into a fresh NaN-filled output.
-func gemm(_ k: TileKernel, _ w: [UInt8], rows: Int, cols: Int, _ xq: [UInt8], tokens: Int) -> [Float] {
+func gemm(_ k: PrefillKernel, _ w: [UInt8], rows: Int, cols: Int, _ xq: [UInt8], tokens: Int) -> [Float] {
     var y = [Float](repeating: .nan, count: rows * tokens)
     w.withUnsafeBytes { wp in
         xq.withUnsafeBytes { xp in
@@ -31,13 +31,13 @@ func gemm(_ k: TileKernel, _ w: [UInt8], rows: Int, cols: Int, _ xq: [UInt8], to
 }
 
 /// Every panel kernel on `path` against exact math on the same quantized inputs (dequantized
-/// weights · dequantized activations in Double), edge tiles included (7 and 21 rows × 6 tokens).
+/// weights · dequantized activations in Double), partial panels included (7 and 21 rows × 6 tokens).
 /// Returns the number of types that disagree.
-func checkTiles(path: KernelPath, _ rng: inout Random) -> Int {
+func checkPanels(path: KernelPath, _ rng: inout Random) -> Int {
     var failures = 0
     for type in DotKernel.supported {
         guard let dot = try? DotKernel(weights: type, path: path) else { continue }
-        let tile = TileKernel(dot)
+        let tile = PrefillKernel(dot)
         guard tile.isPanel else { continue }
         var worst = 0.0
         for rows in [7, 21] {
@@ -77,7 +77,7 @@ func checkTiles(path: KernelPath, _ rng: inout Random) -> Int {
 }
 
 /// GFLOP/s (2 flops per multiply-add) of a prefill-shaped product, one and two threads, per path.
-func benchTiles(pools: [Int: ThreadPool]) {
+func benchPanels(pools: [Int: ThreadPool]) {
     let shapes: [(GGMLType, Int, Int)] = [(.q4_1, 1536, 576), (.q4_1, 576, 1536), (.q5_0, 2048, 640), (.q8_0, 1536, 576),
                                           (.q4_K, 640, 2048), (.q6_K, 640, 2048)]
     let tokens = 512
@@ -89,7 +89,7 @@ func benchTiles(pools: [Int: ThreadPool]) {
         let w = randomWeights(type, count: rows * cols, &rng)
         for path in KernelPath.supported where path != .scalar {
             guard let dot = try? DotKernel(weights: type, path: path) else { continue }
-            let tile = TileKernel(dot)
+            let tile = PrefillKernel(dot)
             var y = [Float](repeating: 0, count: rows * tokens)
             for variant in tile.isPanel ? ["panel", "dot"] : ["dot"] {
                 let xq = quantizedActivations(variant == "dot" ? dot.activations : tile.activations, cols: cols, tokens: tokens, &rng)
