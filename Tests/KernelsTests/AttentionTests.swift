@@ -55,13 +55,18 @@ final class AttentionTests: XCTestCase {
         return out
     }
 
+    /// The case's geometry, with padded key and value strides (a kernel that assumed packed rows would show).
+    static func geometry(_ c: Case) -> AttentionGeometry {
+        AttentionGeometry(heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim, valueDim: c.valueDim,
+                          keyStride: c.kvHeads * c.headDim + 3, valueStride: c.kvHeads * c.valueDim + 1,
+                          window: c.window, scale: 1 / Float(c.headDim).squareRoot())
+    }
+
     func testEveryPathMatchesFloat64Oracle() {
         var rng = SplitMix64(seed: 0xA77E)
         for c in Self.cases {
             let positions = c.start + c.tokens
-            let g = AttentionGeometry(heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim, valueDim: c.valueDim,
-                                      keyStride: c.kvHeads * c.headDim + 3, valueStride: c.kvHeads * c.valueDim + 1,
-                                      window: c.window, scale: 1 / Float(c.headDim).squareRoot())
+            let g = Self.geometry(c)
             // Scores span several units so the softmax is far from uniform.
             let q = (0..<(c.tokens * c.heads * c.headDim)).map { _ in Float.random(in: -2...2, using: &rng) }
             let keys = (0..<(positions * g.keyStride)).map { _ in Float.random(in: -2...2, using: &rng) }
@@ -97,9 +102,7 @@ final class AttentionTests: XCTestCase {
         var rng = SplitMix64(seed: 0xF16A)
         for c in Self.cases {
             let positions = c.start + c.tokens
-            let g = AttentionGeometry(heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim, valueDim: c.valueDim,
-                                      keyStride: c.kvHeads * c.headDim + 3, valueStride: c.kvHeads * c.valueDim + 1,
-                                      window: c.window, scale: 1 / Float(c.headDim).squareRoot())
+            let g = Self.geometry(c)
             let q = (0..<(c.tokens * c.heads * c.headDim)).map { _ in Float.random(in: -2...2, using: &rng) }
             let keys = (0..<(positions * g.keyStride)).map { _ in floatToHalfBits(Float.random(in: -2...2, using: &rng)) }
             let values = (0..<(positions * g.valueStride)).map { _ in floatToHalfBits(Float.random(in: -1...1, using: &rng)) }
